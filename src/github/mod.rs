@@ -1,0 +1,16 @@
+//! The only code that speaks HTTP to GitHub. See `client.rs` for the policy (retries, rate
+//! limits, ETags, pagination, the write gate) and `api.rs` for the calls the bot makes.
+
+mod api;
+mod client;
+mod error;
+mod link;
+mod logstream;
+pub mod models;
+mod retry;
+
+pub use api::{IssueFilter, IssuePatch, NewIssue, RunFilter};
+pub use client::{Client, ClientOptions, PlannedWrite, RequestStats, MAX_BODY_CHARS};
+pub use error::{GithubError, Result};
+pub use logstream::LogStream;
+pub use retry::RetryPolicy;
