@@ -1,0 +1,336 @@
+//! The command line: global options and one Args struct per subcommand (clap derive).
+//!
+//! Flags that mirror configuration keys are `Option`s without clap defaults or env
+//! fallbacks: `config.rs` applies defaults, the file and the environment, so precedence and
+//! provenance live in one place. Help texts state the default and the variable.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{BackendKind, FlagInputs, FlagValue, MonitorOutput};
+
+/// CI-watch and PR assistant bot for the AMD CI of sgl-project/sglang.
+#[derive(Debug, Parser)]
+#[command(name = "sglang-bot", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file [env: SGLANG_BOT_CONFIG] [default: ./sglang-bot.toml if present]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Log every write to GitHub ("would POST …") instead of sending it; reads still happen.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Analysis backend [env: SGLANG_BOT_BACKEND] [default: auto]
+    #[arg(long, global = true, value_enum)]
+    pub backend: Option<BackendKind>,
+    /// Report format, for commands that print a report.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// More log output (repeat for more); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Less log output (repeat for less).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+}
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Markdown, as posted on GitHub.
+    Text,
+    /// Machine-readable JSON.
+    Json,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find or create today's daily CI report issue in the bot repo.
+    EnsureDailyIssue(EnsureDailyIssueArgs),
+    /// One monitor tick: analyse new failed jobs of the watched workflows and report them.
+    Monitor(MonitorArgs),
+    /// Build the cross-workflow summary in the daily issue's body.
+    DailySummary(DailySummaryArgs),
+    /// Update the per-workflow failure tracker issues.
+    FailureTracker(FailureTrackerArgs),
+    /// Analyse a GitHub Actions run or job given by URL.
+    AnalyzeUrl(AnalyzeUrlArgs),
+    /// Review a pull request.
+    ReviewPr(ReviewPrArgs),
+    /// Report a PR's CI status and whether its failures are its own.
+    CiStatus(CiStatusArgs),
+    /// Watch comments for `@bot` commands and answer them.
+    Watch(WatchArgs),
+    /// Analyse a local job log offline (no network, no LLM): FILE or - for stdin.
+    AnalyzeLog(AnalyzeLogArgs),
+    /// Print the effective configuration (secrets redacted) and where each value came from.
+    Config,
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// `--use-agent`/`--no-use-agent`, the original's backend switch, kept as aliases.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AgentSwitch {
+    /// Use the Claude Code agent (alias of --backend claude-code) [env: USE_AGENT]
+    #[arg(long, overrides_with = "no_use_agent")]
+    pub use_agent: bool,
+    /// Use the API mode (alias of --backend api).
+    #[arg(long, overrides_with = "use_agent")]
+    pub no_use_agent: bool,
+}
+
+impl AgentSwitch {
+    fn backend(&self) -> Option<BackendKind> {
+        if self.use_agent {
+            Some(BackendKind::ClaudeCode)
+        } else if self.no_use_agent {
+            Some(BackendKind::Api)
+        } else {
+            None
+        }
+    }
+}
+
+/// `--github-token` and `--bot-repo`, shared by the commands that talk to GitHub.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GithubArgs {
+    /// GitHub token [env: BOT_PAT, then GH_PAT, then GITHUB_TOKEN; first non-empty wins]
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub github_token: Option<String>,
+    /// Repository of the bot's issues, OWNER/NAME [env: BOT_REPO]
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub bot_repo: Option<String>,
+}
+
+/// Arguments of `ensure-daily-issue` (the original had none; these add flags with the
+/// original's environment fallbacks).
+#[derive(Debug, Clone, Args)]
+pub struct EnsureDailyIssueArgs {
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+/// Arguments of `monitor`.
+#[derive(Debug, Clone, Args)]
+pub struct MonitorArgs {
+    /// Workflow files to watch [default: the seven AMD workflows]; a bare flag watches none.
+    #[arg(long, num_args = 0.., value_name = "WF")]
+    pub workflows: Option<Vec<String>>,
+    /// Lookback on run creation time, in hours [default: 24]
+    #[arg(long, value_name = "N")]
+    pub hours_back: Option<u32>,
+    /// Where the report goes [default: stdout]
+    #[arg(long, value_enum)]
+    pub output: Option<MonitorOutput>,
+    /// Only jobs whose name contains S (case-sensitive).
+    #[arg(long, value_name = "S")]
+    pub job_name: Option<String>,
+    /// Branch of the runs [default: main]
+    #[arg(long, value_name = "B")]
+    pub branch: Option<String>,
+    #[command(flatten)]
+    pub agent: AgentSwitch,
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+/// Arguments of `daily-summary`.
+#[derive(Debug, Clone, Args)]
+pub struct DailySummaryArgs {
+    #[command(flatten)]
+    pub agent: AgentSwitch,
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+/// Arguments of `failure-tracker`.
+#[derive(Debug, Clone, Args)]
+pub struct FailureTrackerArgs {
+    #[command(flatten)]
+    pub agent: AgentSwitch,
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+/// Arguments of `analyze-url`.
+#[derive(Debug, Clone, Args)]
+pub struct AnalyzeUrlArgs {
+    /// A run or job URL of GitHub Actions.
+    pub url: Option<String>,
+    #[command(flatten)]
+    pub agent: AgentSwitch,
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+/// Arguments of `review-pr`.
+#[derive(Debug, Clone, Args)]
+pub struct ReviewPrArgs {
+    #[command(flatten)]
+    pub agent: AgentSwitch,
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+/// Arguments of `ci-status`.
+#[derive(Debug, Clone, Args)]
+pub struct CiStatusArgs {
+    #[command(flatten)]
+    pub agent: AgentSwitch,
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+/// Arguments of `watch`.
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub agent: AgentSwitch,
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+/// Arguments of `analyze-log`.
+#[derive(Debug, Clone, Args)]
+pub struct AnalyzeLogArgs {
+    /// The log file, or - for standard input.
+    pub file: PathBuf,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    pub shell: clap_complete::Shell,
+}
+
+impl Cli {
+    /// What the command line contributes to configuration resolution.
+    pub fn flag_inputs(&self) -> FlagInputs {
+        let mut values = Vec::new();
+        let mut push = |key: &'static str, flag: &'static str, value: toml::Value| {
+            values.push(FlagValue { key, value, flag });
+        };
+        let (github, agent) = self.command.github_and_agent();
+        if let Some(repo) = github.and_then(|g| g.bot_repo.clone()) {
+            push("github.bot_repo", "--bot-repo", repo.into());
+        }
+        if let Some(kind) = agent.and_then(AgentSwitch::backend) {
+            let flag = if kind == BackendKind::ClaudeCode {
+                "--use-agent"
+            } else {
+                "--no-use-agent"
+            };
+            push("backend.kind", flag, backend_value(kind));
+        }
+        if let Some(kind) = self.global.backend {
+            push("backend.kind", "--backend", backend_value(kind));
+        }
+        if let Command::Monitor(m) = &self.command {
+            if let Some(wfs) = &m.workflows {
+                let list: Vec<toml::Value> = wfs
+                    .iter()
+                    .map(|file| {
+                        let mut t = toml::Table::new();
+                        t.insert("name".into(), file.clone().into());
+                        t.insert("file".into(), file.clone().into());
+                        toml::Value::Table(t)
+                    })
+                    .collect();
+                push("monitor.workflows", "--workflows", toml::Value::Array(list));
+            }
+            if let Some(h) = m.hours_back {
+                push("monitor.hours_back", "--hours-back", i64::from(h).into());
+            }
+            if let Some(o) = m.output {
+                let s = if o == MonitorOutput::Stdout {
+                    "stdout"
+                } else {
+                    "daily-issue"
+                };
+                push("monitor.output", "--output", s.into());
+            }
+            if let Some(j) = &m.job_name {
+                push("monitor.job_name", "--job-name", j.clone().into());
+            }
+            if let Some(b) = &m.branch {
+                push("monitor.branch", "--branch", b.clone().into());
+            }
+        }
+        FlagInputs {
+            config_path: self.global.config.clone(),
+            values,
+            github_token: github.and_then(|g| g.github_token.clone()),
+            dry_run: self.global.dry_run,
+        }
+    }
+}
+
+fn backend_value(kind: BackendKind) -> toml::Value {
+    toml::Value::try_from(kind).expect("backend kind serialises")
+}
+
+impl Command {
+    fn github_and_agent(&self) -> (Option<&GithubArgs>, Option<&AgentSwitch>) {
+        match self {
+            Command::EnsureDailyIssue(a) => (Some(&a.github), None),
+            Command::Monitor(a) => (Some(&a.github), Some(&a.agent)),
+            Command::DailySummary(a) => (Some(&a.github), Some(&a.agent)),
+            Command::FailureTracker(a) => (Some(&a.github), Some(&a.agent)),
+            Command::AnalyzeUrl(a) => (Some(&a.github), Some(&a.agent)),
+            Command::ReviewPr(a) => (Some(&a.github), Some(&a.agent)),
+            Command::CiStatus(a) => (Some(&a.github), Some(&a.agent)),
+            Command::Watch(a) => (Some(&a.github), Some(&a.agent)),
+            Command::AnalyzeLog(_) | Command::Config | Command::Completions(_) => (None, None),
+        }
+    }
+
+    /// The subcommand's name as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::EnsureDailyIssue(_) => "ensure-daily-issue",
+            Command::Monitor(_) => "monitor",
+            Command::DailySummary(_) => "daily-summary",
+            Command::FailureTracker(_) => "failure-tracker",
+            Command::AnalyzeUrl(_) => "analyze-url",
+            Command::ReviewPr(_) => "review-pr",
+            Command::CiStatus(_) => "ci-status",
+            Command::Watch(_) => "watch",
+            Command::AnalyzeLog(_) => "analyze-log",
+            Command::Config => "config",
+            Command::Completions(_) => "completions",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

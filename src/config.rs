@@ -1,0 +1,646 @@
+//! The effective configuration: built-in defaults ◄ `sglang-bot.toml` ◄ environment ◄ flags.
+//!
+//! This is the only module that reads environment variables. Each layer is a TOML table; the
+//! layers are merged key by key and every leaf remembers which layer set it, so `sglang-bot
+//! config` can say where each value came from. Secrets (tokens, gateway key) never enter the
+//! tables: they are resolved on their own and only ever printed redacted.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use toml::{Table, Value};
+
+/// The file read when neither `--config` nor `SGLANG_BOT_CONFIG` names one (optional).
+pub const DEFAULT_CONFIG_FILE: &str = "sglang-bot.toml";
+
+/// A monitored workflow: how humans call it and the file name GitHub addresses it by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    pub name: String,
+    pub file: String,
+}
+
+fn wf(name: &str, file: &str) -> Workflow {
+    Workflow {
+        name: name.into(),
+        file: file.into(),
+    }
+}
+
+/// Which analysis backend answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendKind {
+    /// claude-code if the CLI is found, else api if configured, else builtin.
+    Auto,
+    /// The Claude Code CLI in a worktree of sglang at the exact commit.
+    ClaudeCode,
+    /// The Anthropic Messages API through the LLM gateway.
+    Api,
+    /// The deterministic analyser: no LLM at all.
+    Builtin,
+}
+
+/// Where the monitor sends its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum MonitorOutput {
+    Stdout,
+    DailyIssue,
+}
+
+/// GitHub access.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GithubConfig {
+    /// REST base URL; GitHub Enterprise is `https://HOST/api/v3`.
+    pub api_url: String,
+    /// The repository whose CI is watched.
+    pub target_repo: String,
+    /// The repository holding the bot's issues (daily reports, trackers).
+    pub bot_repo: Option<String>,
+    pub user_agent: String,
+    pub request_timeout_secs: u64,
+    pub connect_timeout_secs: u64,
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    /// First backoff wait, in milliseconds (doubles per attempt).
+    pub retry_base_delay_ms: u64,
+    /// Longest wait for a rate limit to reset before giving up.
+    pub max_rate_limit_wait_secs: u64,
+}
+
+impl Default for GithubConfig {
+    fn default() -> Self {
+        GithubConfig {
+            api_url: "https://api.github.com".into(),
+            target_repo: "sgl-project/sglang".into(),
+            bot_repo: None,
+            user_agent: concat!("sglang-bot/", env!("CARGO_PKG_VERSION")).into(),
+            request_timeout_secs: 30,
+            connect_timeout_secs: 10,
+            max_attempts: 5,
+            retry_base_delay_ms: 1000,
+            max_rate_limit_wait_secs: 300,
+        }
+    }
+}
+
+/// The CI monitor (`monitor`, `ensure-daily-issue`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitorConfig {
+    /// Watched workflows, in report order.
+    pub workflows: Vec<Workflow>,
+    /// Lookback on run creation time.
+    pub hours_back: u32,
+    pub branch: String,
+    pub output: MonitorOutput,
+    /// Keep only jobs whose name contains this (case-sensitive).
+    pub job_name: Option<String>,
+    /// Runs kept per workflow per tick.
+    pub max_runs: usize,
+    /// Jobs analysed at once.
+    pub parallel: usize,
+    /// Characters per comment part (GitHub's hard limit is 65,536).
+    pub comment_max_chars: usize,
+    /// Trigger the daily summary after publishing.
+    pub build_daily_summary: bool,
+    /// Label of the daily issue.
+    pub daily_label: String,
+    /// Local cache of processed jobs (the issue's markers stay the source of truth).
+    pub state_file: PathBuf,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            workflows: vec![
+                wf("Nightly Test (AMD)", "nightly-test-amd.yml"),
+                wf(
+                    "Nightly Test (AMD ROCm 7.2)",
+                    "nightly-test-amd-rocm720.yml",
+                ),
+                wf(
+                    "Release Docker Images Nightly (AMD)",
+                    "release-docker-amd-nightly.yml",
+                ),
+                wf(
+                    "Release Docker Images Nightly (AMD ROCm 7.2)",
+                    "release-docker-amd-rocm720-nightly.yml",
+                ),
+                wf("AMD AITER Scout", "amd-aiter-scout.yml"),
+                wf("PR Test (AMD)", "pr-test-amd.yml"),
+                wf("PR Test (AMD ROCm 7.2)", "pr-test-amd-rocm720.yml"),
+            ],
+            hours_back: 24,
+            branch: "main".into(),
+            output: MonitorOutput::Stdout,
+            job_name: None,
+            max_runs: 5,
+            parallel: 3,
+            comment_max_chars: 60_000,
+            build_daily_summary: true,
+            daily_label: "ci-monitor".into(),
+            state_file: PathBuf::from(".state/ci_monitor.json"),
+        }
+    }
+}
+
+/// The analysis backends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackendConfig {
+    pub kind: BackendKind,
+    /// The Claude Code CLI executable.
+    pub claude_bin: String,
+    /// Model of the API backend.
+    pub model: String,
+    /// Per-job agent turn budget.
+    pub max_turns: u32,
+    /// Per-job agent time limit.
+    pub timeout_secs: u64,
+    /// Cross-run agent time limit.
+    pub cross_run_timeout_secs: u64,
+    /// Where the sglang clone and the worktrees live.
+    pub workspace: PathBuf,
+    /// The LLM gateway's base URL (requests go to `{url}/v1/messages`).
+    pub gateway_url: Option<String>,
+    /// Extra CA bundle (PEM) for the gateway, instead of turning verification off.
+    pub ca_bundle: Option<PathBuf>,
+    /// `max_tokens` of a per-job API call.
+    pub max_tokens: u32,
+}
+
+impl Default for BackendConfig {
+    fn default() -> Self {
+        BackendConfig {
+            kind: BackendKind::Auto,
+            claude_bin: "claude".into(),
+            model: "claude-opus-4-8".into(),
+            max_turns: 1000,
+            timeout_secs: 1800,
+            cross_run_timeout_secs: 600,
+            workspace: PathBuf::from("/workspace"),
+            gateway_url: None,
+            ca_bundle: None,
+            max_tokens: 16_000,
+        }
+    }
+}
+
+/// Everything a command may need, after all layers are applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub github: GithubConfig,
+    pub monitor: MonitorConfig,
+    pub backend: BackendConfig,
+    #[serde(skip)]
+    pub secrets: Secrets,
+    #[serde(skip)]
+    pub dry_run: bool,
+}
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File(PathBuf),
+    Env(String),
+    Flag(String),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Default => write!(f, "default"),
+            Source::File(p) => write!(f, "file {}", p.display()),
+            Source::Env(v) => write!(f, "env {v}"),
+            Source::Flag(n) => write!(f, "flag {n}"),
+        }
+    }
+}
+
+/// A secret value with where it came from; Debug never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret {
+    value: String,
+    pub source: Source,
+}
+
+impl Secret {
+    /// The value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.value
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret(<redacted>, from {})", self.source)
+    }
+}
+
+/// Credentials, kept apart from the printable configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Secrets {
+    /// The bot's token: it writes issues and comments.
+    pub github_token: Option<Secret>,
+    /// A read-only token handed to the agent (never the bot's write token).
+    pub agent_github_token: Option<Secret>,
+    /// The LLM gateway's subscription key.
+    pub gateway_key: Option<Secret>,
+}
+
+impl Secrets {
+    /// Every secret value, for the redactor.
+    pub fn values(&self) -> Vec<String> {
+        [
+            &self.github_token,
+            &self.agent_github_token,
+            &self.gateway_key,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|s| s.value.clone())
+        .collect()
+    }
+}
+
+/// A configuration problem the user must fix: reported on one line, exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("environment variable {var}={value:?}: {message}")]
+    BadEnv {
+        var: String,
+        value: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The raw inputs of resolution, so tests can pass a fake environment.
+pub trait Environment {
+    /// The variable's value, if set.
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcessEnv;
+
+impl Environment for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl<S: std::hash::BuildHasher> Environment for std::collections::HashMap<String, String, S> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned()
+    }
+}
+
+/// A value set on the command line: a dotted key and its TOML value, plus the flag's name.
+#[derive(Debug, Clone)]
+pub struct FlagValue {
+    pub key: &'static str,
+    pub value: Value,
+    pub flag: &'static str,
+}
+
+/// Environment variables that set configuration keys, with their parsers. Booleans accept
+/// the original's spellings (`false`, `0`, `no` → false).
+const ENV_KEYS: &[(&str, &str, EnvKind)] = &[
+    ("GITHUB_API_URL", "github.api_url", EnvKind::Str),
+    ("BOT_REPO", "github.bot_repo", EnvKind::Str),
+    ("AGENT_PARALLEL", "monitor.parallel", EnvKind::Int),
+    (
+        "BUILD_DAILY_BOARD",
+        "monitor.build_daily_summary",
+        EnvKind::Bool,
+    ),
+    (
+        "BUILD_DAILY_SUMMARY",
+        "monitor.build_daily_summary",
+        EnvKind::Bool,
+    ),
+    ("AGENT_MAX_TURNS", "backend.max_turns", EnvKind::Int),
+    ("AGENT_TIMEOUT_SECS", "backend.timeout_secs", EnvKind::Int),
+    (
+        "CROSS_RUN_TIMEOUT_SECS",
+        "backend.cross_run_timeout_secs",
+        EnvKind::Int,
+    ),
+    ("AGENT_WORKSPACE", "backend.workspace", EnvKind::Str),
+    ("CLAUDE_BIN", "backend.claude_bin", EnvKind::Str),
+    ("LLM_GATEWAY_URL", "backend.gateway_url", EnvKind::Str),
+    ("LLM_CA_BUNDLE", "backend.ca_bundle", EnvKind::Str),
+    ("SGLANG_BOT_BACKEND", "backend.kind", EnvKind::Str),
+];
+
+#[derive(Debug, Clone, Copy)]
+enum EnvKind {
+    Str,
+    Int,
+    Bool,
+}
+
+/// The resolved configuration plus the provenance of every leaf key.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub config: Config,
+    pub sources: BTreeMap<String, Source>,
+}
+
+/// Inputs of resolution that come from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct FlagInputs {
+    pub config_path: Option<PathBuf>,
+    pub values: Vec<FlagValue>,
+    pub github_token: Option<String>,
+    pub dry_run: bool,
+}
+
+/// Resolves the configuration: defaults ◄ file ◄ env ◄ flags.
+pub fn resolve(flags: &FlagInputs, env: &dyn Environment) -> Result<Resolved, ConfigError> {
+    let defaults = Value::try_from(Config::default())
+        .map_err(|e| ConfigError::Other(format!("defaults do not serialise: {e}")))?;
+    let Value::Table(mut merged) = defaults else {
+        return Err(ConfigError::Other("defaults are not a table".into()));
+    };
+    let mut sources = BTreeMap::new();
+    record_leaves(&merged, "", &Source::Default, &mut sources);
+
+    let explicit = flags
+        .config_path
+        .clone()
+        .or_else(|| env.var("SGLANG_BOT_CONFIG").map(PathBuf::from));
+    let path = explicit
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
+    if explicit.is_some() || path.exists() {
+        let file = load_file(&path)?;
+        merge(
+            &mut merged,
+            file,
+            "",
+            &Source::File(path.clone()),
+            &mut sources,
+        );
+    }
+
+    for (var, key, kind) in ENV_KEYS {
+        let Some(raw) = env.var(var) else { continue };
+        let value = parse_env(var, &raw, *kind)?;
+        set_dotted(&mut merged, key, value);
+        sources.insert((*key).to_string(), Source::Env((*var).to_string()));
+    }
+    if let Some(raw) = env.var("USE_AGENT") {
+        // The original's switch: off means API mode.
+        if !parse_bool(&raw) {
+            set_dotted(&mut merged, "backend.kind", Value::String("api".into()));
+            sources.insert("backend.kind".into(), Source::Env("USE_AGENT".into()));
+        }
+    }
+
+    for flag in &flags.values {
+        set_dotted(&mut merged, flag.key, flag.value.clone());
+        sources.insert(flag.key.to_string(), Source::Flag(flag.flag.to_string()));
+    }
+
+    let mut config: Config = Value::Table(merged)
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Other(format!("invalid configuration: {e}")))?;
+    config.secrets = resolve_secrets(flags, env);
+    config.dry_run = flags.dry_run;
+    validate(&config)?;
+    Ok(Resolved { config, sources })
+}
+
+fn validate(config: &Config) -> Result<(), ConfigError> {
+    for (key, repo) in [
+        ("github.target_repo", Some(&config.github.target_repo)),
+        ("github.bot_repo", config.github.bot_repo.as_ref()),
+    ] {
+        if let Some(repo) = repo {
+            let ok = repo
+                .split_once('/')
+                .is_some_and(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'));
+            if !ok {
+                return Err(ConfigError::Other(format!(
+                    "{key} = {repo:?}: expected OWNER/NAME"
+                )));
+            }
+        }
+    }
+    if config.monitor.comment_max_chars > crate::github::MAX_BODY_CHARS {
+        return Err(ConfigError::Other(format!(
+            "monitor.comment_max_chars = {}: must be at most {} (GitHub's limit)",
+            config.monitor.comment_max_chars,
+            crate::github::MAX_BODY_CHARS
+        )));
+    }
+    Ok(())
+}
+
+/// Token precedence, first non-empty wins: `--github-token`, `BOT_PAT`, `GH_PAT`,
+/// `GITHUB_TOKEN`. (The original's scripts disagreed on the order and on whether an empty
+/// variable counts; one rule for all commands, and an empty value never shadows a real one.)
+fn resolve_secrets(flags: &FlagInputs, env: &dyn Environment) -> Secrets {
+    let non_empty = |name: &str| {
+        env.var(name)
+            .filter(|v| !v.trim().is_empty())
+            .map(|value| Secret {
+                value,
+                source: Source::Env(name.into()),
+            })
+    };
+    let github_token = flags
+        .github_token
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .map(|value| Secret {
+            value,
+            source: Source::Flag("--github-token".into()),
+        })
+        .or_else(|| non_empty("BOT_PAT"))
+        .or_else(|| non_empty("GH_PAT"))
+        .or_else(|| non_empty("GITHUB_TOKEN"));
+    Secrets {
+        github_token,
+        agent_github_token: non_empty("AGENT_GH_TOKEN"),
+        gateway_key: non_empty("LLM_GATEWAY_KEY"),
+    }
+}
+
+fn load_file(path: &Path) -> Result<Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    // Validate against the schema first: serde names the unknown key or the bad value and
+    // its accepted values, with the line in the user's own file.
+    toml::from_str::<Config>(&text).map_err(|e| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string().trim().to_string(),
+    })?;
+    text.parse::<Table>().map_err(|e| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn parse_bool(raw: &str) -> bool {
+    !matches!(
+        raw.trim().to_ascii_lowercase().as_str(),
+        "false" | "0" | "no"
+    )
+}
+
+fn parse_env(var: &str, raw: &str, kind: EnvKind) -> Result<Value, ConfigError> {
+    match kind {
+        EnvKind::Str => Ok(Value::String(raw.to_string())),
+        EnvKind::Bool => Ok(Value::Boolean(parse_bool(raw))),
+        EnvKind::Int => raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(Value::Integer)
+            .ok_or_else(|| ConfigError::BadEnv {
+                var: var.into(),
+                value: raw.into(),
+                message: "expected a whole number ≥ 0".into(),
+            }),
+    }
+}
+
+fn record_leaves(table: &Table, prefix: &str, source: &Source, out: &mut BTreeMap<String, Source>) {
+    for (key, value) in table {
+        let path = join(prefix, key);
+        match value {
+            Value::Table(inner) => record_leaves(inner, &path, source, out),
+            _ => {
+                out.insert(path, source.clone());
+            }
+        }
+    }
+}
+
+fn merge(
+    base: &mut Table,
+    layer: Table,
+    prefix: &str,
+    source: &Source,
+    sources: &mut BTreeMap<String, Source>,
+) {
+    for (key, value) in layer {
+        let path = join(prefix, &key);
+        match (base.get_mut(&key), value) {
+            (Some(Value::Table(inner)), Value::Table(layer_inner)) => {
+                merge(inner, layer_inner, &path, source, sources)
+            }
+            (_, value) => {
+                if let Value::Table(t) = &value {
+                    record_leaves(t, &path, source, sources);
+                } else {
+                    sources.insert(path, source.clone());
+                }
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+fn set_dotted(table: &mut Table, key: &str, value: Value) {
+    let mut parts = key.split('.').peekable();
+    let mut current = table;
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            current.insert(part.to_string(), value);
+            return;
+        }
+        current = current
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Table(Table::new()))
+            .as_table_mut()
+            .expect("configuration sections are tables");
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+impl Resolved {
+    /// The configuration as TOML, each value annotated with its source, secrets redacted.
+    pub fn to_annotated_toml(&self) -> String {
+        let mut out = String::from("# Effective configuration of sglang-bot (secrets redacted)\n");
+        let table = Value::try_from(&self.config).expect("config serialises");
+        if let Value::Table(table) = table {
+            for (section, value) in &table {
+                let Value::Table(inner) = value else { continue };
+                out.push_str(&format!("\n[{section}]\n"));
+                for (key, value) in inner {
+                    let path = format!("{section}.{key}");
+                    let source = self.sources.get(&path).cloned().unwrap_or(Source::Default);
+                    out.push_str(&format!("{key} = {}  # {source}\n", render_inline(value)));
+                }
+            }
+        }
+        out.push_str("\n[secrets]\n");
+        for (name, secret) in [
+            ("github_token", &self.config.secrets.github_token),
+            (
+                "agent_github_token",
+                &self.config.secrets.agent_github_token,
+            ),
+            ("gateway_key", &self.config.secrets.gateway_key),
+        ] {
+            match secret {
+                Some(s) => out.push_str(&format!("{name} = \"[REDACTED]\"  # {}\n", s.source)),
+                None => out.push_str(&format!("# {name} is not set\n")),
+            }
+        }
+        out
+    }
+}
+
+fn render_inline(value: &Value) -> String {
+    match value {
+        Value::Array(items) if items.iter().any(Value::is_table) => {
+            let inner: Vec<String> = items
+                .iter()
+                .map(|v| format!("  {},", render_inline(v)))
+                .collect();
+            format!("[\n{}\n]", inner.join("\n"))
+        }
+        Value::Table(t) => {
+            let fields: Vec<String> = t
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", render_inline(v)))
+                .collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Seconds as a `Duration`, for config fields kept in whole seconds.
+pub fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
