@@ -329,8 +329,76 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
 
+    use crate::config::{resolve, Config};
+    use std::collections::HashMap;
+
+    fn resolved(args: &[&str]) -> Config {
+        let cli = Cli::try_parse_from(args).expect("parses");
+        resolve(&cli.flag_inputs(), &HashMap::<String, String>::new())
+            .expect("resolves")
+            .config
+    }
+
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn monitor_without_flags_gets_the_original_defaults() {
+        let c = resolved(&["sglang-bot", "monitor"]);
+        assert_eq!(c.monitor.hours_back, 24);
+        assert_eq!(c.monitor.branch, "main");
+        assert_eq!(c.monitor.output, MonitorOutput::Stdout);
+        assert_eq!(c.monitor.job_name, None);
+        assert_eq!(c.monitor.workflows.len(), 7);
+        assert_eq!(c.github.bot_repo, None);
+        assert_eq!(c.backend.kind, BackendKind::Auto);
+        assert_eq!(c.secrets.github_token, None);
+    }
+
+    #[test]
+    fn every_monitor_flag_reaches_the_configuration() {
+        let c = resolved(&[
+            "sglang-bot", "monitor", "--hours-back", "6", "--output", "daily-issue",
+            "--branch", "release", "--job-name", "mi300", "--bot-repo", "o/bot",
+            "--workflows", "a.yml", "b.yml", "--github-token", "tok-123456789",
+        ]);
+        assert_eq!(c.monitor.hours_back, 6);
+        assert_eq!(c.monitor.output, MonitorOutput::DailyIssue);
+        assert_eq!(c.monitor.branch, "release");
+        assert_eq!(c.monitor.job_name.as_deref(), Some("mi300"));
+        assert_eq!(c.github.bot_repo.as_deref(), Some("o/bot"));
+        let files: Vec<&str> = c.monitor.workflows.iter().map(|w| w.file.as_str()).collect();
+        assert_eq!(files, ["a.yml", "b.yml"]);
+        assert_eq!(c.secrets.github_token.unwrap().expose(), "tok-123456789");
+    }
+
+    #[test]
+    fn a_bare_workflows_flag_watches_nothing() {
+        let c = resolved(&["sglang-bot", "monitor", "--workflows"]);
+        assert!(c.monitor.workflows.is_empty());
+    }
+
+    #[test]
+    fn use_agent_flags_are_aliases_of_backend() {
+        assert_eq!(
+            resolved(&["sglang-bot", "monitor", "--use-agent"]).backend.kind,
+            BackendKind::ClaudeCode
+        );
+        assert_eq!(
+            resolved(&["sglang-bot", "monitor", "--no-use-agent"]).backend.kind,
+            BackendKind::Api
+        );
+        // The last of the pair wins, as with argparse.
+        assert_eq!(
+            resolved(&["sglang-bot", "monitor", "--no-use-agent", "--use-agent"]).backend.kind,
+            BackendKind::ClaudeCode
+        );
+        // An explicit --backend beats the alias.
+        assert_eq!(
+            resolved(&["sglang-bot", "--backend", "builtin", "monitor", "--use-agent"]).backend.kind,
+            BackendKind::Builtin
+        );
     }
 }

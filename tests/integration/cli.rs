@@ -1,0 +1,161 @@
+//! The command line and configuration, as a user meets them.
+
+use crate::harness::Test;
+
+const SUBCOMMANDS: &[&str] = &[
+    "ensure-daily-issue",
+    "monitor",
+    "daily-summary",
+    "failure-tracker",
+    "analyze-url",
+    "review-pr",
+    "ci-status",
+    "watch",
+    "analyze-log",
+    "config",
+    "completions",
+];
+
+#[test]
+fn every_subcommand_has_help() {
+    for cmd in SUBCOMMANDS {
+        let out = Test::new().args([*cmd, "--help"]).success();
+        assert!(out.stdout.contains("Usage: sglang-bot"), "{cmd}: {out}");
+        assert!(out.stdout.contains("--dry-run"), "{cmd} lacks the global options: {out}");
+    }
+}
+
+#[test]
+fn monitor_defaults_are_the_originals() {
+    let out = Test::new().args(["config"]).success();
+    for line in [
+        "hours_back = 24  # default",
+        "branch = \"main\"  # default",
+        "output = \"stdout\"  # default",
+        "target_repo = \"sgl-project/sglang\"  # default",
+        "parallel = 3  # default",
+        "comment_max_chars = 60000  # default",
+        "max_turns = 1000  # default",
+        "timeout_secs = 1800  # default",
+        "model = \"claude-opus-4-8\"  # default",
+    ] {
+        assert!(out.stdout.contains(line), "missing {line:?}\n{out}");
+    }
+    for wf in [
+        "nightly-test-amd.yml",
+        "nightly-test-amd-rocm720.yml",
+        "release-docker-amd-nightly.yml",
+        "release-docker-amd-rocm720-nightly.yml",
+        "amd-aiter-scout.yml",
+        "pr-test-amd.yml",
+        "pr-test-amd-rocm720.yml",
+    ] {
+        assert!(out.stdout.contains(wf), "missing workflow {wf}\n{out}");
+    }
+}
+
+#[test]
+fn use_agent_environment_and_backend_flag_reach_the_configuration() {
+    let out = Test::new().env("USE_AGENT", "false").args(["config"]).success();
+    assert!(out.stdout.contains("kind = \"api\"  # env USE_AGENT"), "{out}");
+    let out = Test::new()
+        .env("USE_AGENT", "false")
+        .args(["--backend", "builtin", "config"])
+        .success();
+    assert!(out.stdout.contains("kind = \"builtin\"  # flag --backend"), "{out}");
+}
+
+#[test]
+fn config_precedence_is_file_then_env_then_flag() {
+    let file = "[monitor]\nhours_back = 12\nbranch = \"from-file\"\nparallel = 5\n";
+    let out = Test::new().file("sglang-bot.toml", file).args(["config"]).success();
+    assert!(out.stdout.contains("hours_back = 12  # file sglang-bot.toml"), "{out}");
+    assert!(out.stdout.contains("parallel = 5  # file"), "{out}");
+
+    let out = Test::new()
+        .file("sglang-bot.toml", file)
+        .env("AGENT_PARALLEL", "7")
+        .args(["config"])
+        .success();
+    assert!(out.stdout.contains("parallel = 7  # env AGENT_PARALLEL"), "{out}");
+
+    let out = Test::new()
+        .file("custom.toml", file)
+        .env("SGLANG_BOT_CONFIG", "custom.toml")
+        .env("BOT_REPO", "env/bot")
+        .args(["--backend", "api", "config"])
+        .success();
+    assert!(out.stdout.contains("bot_repo = \"env/bot\"  # env BOT_REPO"), "{out}");
+    assert!(out.stdout.contains("branch = \"from-file\"  # file custom.toml"), "{out}");
+    assert!(out.stdout.contains("kind = \"api\"  # flag --backend"), "{out}");
+}
+
+#[test]
+fn unknown_config_key_is_named_with_the_file() {
+    let out = Test::new()
+        .file("sglang-bot.toml", "[monitor]\nhours_bak = 3\n")
+        .args(["config"])
+        .status(2);
+    assert!(out.stderr.contains("sglang-bot.toml"), "{out}");
+    assert!(out.stderr.contains("hours_bak"), "{out}");
+}
+
+#[test]
+fn bad_config_value_names_the_key_and_accepted_values() {
+    let out = Test::new()
+        .file("sglang-bot.toml", "[monitor]\noutput = \"email\"\n")
+        .args(["config"])
+        .status(2);
+    assert!(out.stderr.contains("output"), "{out}");
+    assert!(out.stderr.contains("stdout") && out.stderr.contains("daily-issue"), "{out}");
+}
+
+#[test]
+fn bad_environment_value_is_a_usage_error() {
+    let out = Test::new().env("AGENT_PARALLEL", "lots").args(["config"]).status(2);
+    assert!(out.stderr.contains("AGENT_PARALLEL"), "{out}");
+}
+
+#[test]
+fn config_never_prints_the_token() {
+    let token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+    let out = Test::new().env("GH_PAT", token).args(["config"]).success();
+    assert!(!out.stdout.contains(token) && !out.stderr.contains(token), "{out}");
+    assert!(out.stdout.contains("github_token = \"[REDACTED]\"  # env GH_PAT"), "{out}");
+}
+
+#[test]
+fn token_precedence_prefers_bot_pat_and_skips_empty_values() {
+    let out = Test::new()
+        .env("BOT_PAT", "")
+        .env("GH_PAT", "gh-pat-value-123456")
+        .env("GITHUB_TOKEN", "github-token-value-123456")
+        .args(["config"])
+        .success();
+    assert!(out.stdout.contains("# env GH_PAT"), "{out}");
+    let out = Test::new()
+        .env("BOT_PAT", "bot-pat-value-123456")
+        .env("GH_PAT", "gh-pat-value-123456")
+        .args(["config"])
+        .success();
+    assert!(out.stdout.contains("# env BOT_PAT"), "{out}");
+}
+
+#[test]
+fn unimplemented_commands_fail_with_exit_2_not_a_fake_success() {
+    let out = Test::new().args(["watch"]).status(2);
+    assert!(out.stderr.contains("not implemented yet"), "{out}");
+}
+
+#[test]
+fn bad_flag_value_is_exit_2() {
+    let out = Test::new().args(["monitor", "--output", "email"]).status(2);
+    assert!(out.stderr.contains("daily-issue"), "{out}");
+}
+
+#[test]
+fn completions_are_generated_for_bash() {
+    let out = Test::new().args(["completions", "bash"]).success();
+    assert!(out.stdout.contains("sglang-bot"), "{out}");
+    assert!(out.stdout.contains("ensure-daily-issue"), "{out}");
+}
