@@ -360,16 +360,35 @@ mod tests {
     #[test]
     fn every_monitor_flag_reaches_the_configuration() {
         let c = resolved(&[
-            "sglang-bot", "monitor", "--hours-back", "6", "--output", "daily-issue",
-            "--branch", "release", "--job-name", "mi300", "--bot-repo", "o/bot",
-            "--workflows", "a.yml", "b.yml", "--github-token", "tok-123456789",
+            "sglang-bot",
+            "monitor",
+            "--hours-back",
+            "6",
+            "--output",
+            "daily-issue",
+            "--branch",
+            "release",
+            "--job-name",
+            "mi300",
+            "--bot-repo",
+            "o/bot",
+            "--workflows",
+            "a.yml",
+            "b.yml",
+            "--github-token",
+            "tok-123456789",
         ]);
         assert_eq!(c.monitor.hours_back, 6);
         assert_eq!(c.monitor.output, MonitorOutput::DailyIssue);
         assert_eq!(c.monitor.branch, "release");
         assert_eq!(c.monitor.job_name.as_deref(), Some("mi300"));
         assert_eq!(c.github.bot_repo.as_deref(), Some("o/bot"));
-        let files: Vec<&str> = c.monitor.workflows.iter().map(|w| w.file.as_str()).collect();
+        let files: Vec<&str> = c
+            .monitor
+            .workflows
+            .iter()
+            .map(|w| w.file.as_str())
+            .collect();
         assert_eq!(files, ["a.yml", "b.yml"]);
         assert_eq!(c.secrets.github_token.unwrap().expose(), "tok-123456789");
     }
@@ -383,21 +402,35 @@ mod tests {
     #[test]
     fn use_agent_flags_are_aliases_of_backend() {
         assert_eq!(
-            resolved(&["sglang-bot", "monitor", "--use-agent"]).backend.kind,
+            resolved(&["sglang-bot", "monitor", "--use-agent"])
+                .backend
+                .kind,
             BackendKind::ClaudeCode
         );
         assert_eq!(
-            resolved(&["sglang-bot", "monitor", "--no-use-agent"]).backend.kind,
+            resolved(&["sglang-bot", "monitor", "--no-use-agent"])
+                .backend
+                .kind,
             BackendKind::Api
         );
         // The last of the pair wins, as with argparse.
         assert_eq!(
-            resolved(&["sglang-bot", "monitor", "--no-use-agent", "--use-agent"]).backend.kind,
+            resolved(&["sglang-bot", "monitor", "--no-use-agent", "--use-agent"])
+                .backend
+                .kind,
             BackendKind::ClaudeCode
         );
         // An explicit --backend beats the alias.
         assert_eq!(
-            resolved(&["sglang-bot", "--backend", "builtin", "monitor", "--use-agent"]).backend.kind,
+            resolved(&[
+                "sglang-bot",
+                "--backend",
+                "builtin",
+                "monitor",
+                "--use-agent"
+            ])
+            .backend
+            .kind,
             BackendKind::Builtin
         );
     }

@@ -5,6 +5,7 @@
 
 pub use sglang_logs as logs;
 
+pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod config;

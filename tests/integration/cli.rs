@@ -21,7 +21,10 @@ fn every_subcommand_has_help() {
     for cmd in SUBCOMMANDS {
         let out = Test::new().args([*cmd, "--help"]).success();
         assert!(out.stdout.contains("Usage: sglang-bot"), "{cmd}: {out}");
-        assert!(out.stdout.contains("--dry-run"), "{cmd} lacks the global options: {out}");
+        assert!(
+            out.stdout.contains("--dry-run"),
+            "{cmd} lacks the global options: {out}"
+        );
     }
 }
 
@@ -56,20 +59,36 @@ fn monitor_defaults_are_the_originals() {
 
 #[test]
 fn use_agent_environment_and_backend_flag_reach_the_configuration() {
-    let out = Test::new().env("USE_AGENT", "false").args(["config"]).success();
-    assert!(out.stdout.contains("kind = \"api\"  # env USE_AGENT"), "{out}");
+    let out = Test::new()
+        .env("USE_AGENT", "false")
+        .args(["config"])
+        .success();
+    assert!(
+        out.stdout.contains("kind = \"api\"  # env USE_AGENT"),
+        "{out}"
+    );
     let out = Test::new()
         .env("USE_AGENT", "false")
         .args(["--backend", "builtin", "config"])
         .success();
-    assert!(out.stdout.contains("kind = \"builtin\"  # flag --backend"), "{out}");
+    assert!(
+        out.stdout.contains("kind = \"builtin\"  # flag --backend"),
+        "{out}"
+    );
 }
 
 #[test]
 fn config_precedence_is_file_then_env_then_flag() {
     let file = "[monitor]\nhours_back = 12\nbranch = \"from-file\"\nparallel = 5\n";
-    let out = Test::new().file("sglang-bot.toml", file).args(["config"]).success();
-    assert!(out.stdout.contains("hours_back = 12  # file sglang-bot.toml"), "{out}");
+    let out = Test::new()
+        .file("sglang-bot.toml", file)
+        .args(["config"])
+        .success();
+    assert!(
+        out.stdout
+            .contains("hours_back = 12  # file sglang-bot.toml"),
+        "{out}"
+    );
     assert!(out.stdout.contains("parallel = 5  # file"), "{out}");
 
     let out = Test::new()
@@ -77,7 +96,10 @@ fn config_precedence_is_file_then_env_then_flag() {
         .env("AGENT_PARALLEL", "7")
         .args(["config"])
         .success();
-    assert!(out.stdout.contains("parallel = 7  # env AGENT_PARALLEL"), "{out}");
+    assert!(
+        out.stdout.contains("parallel = 7  # env AGENT_PARALLEL"),
+        "{out}"
+    );
 
     let out = Test::new()
         .file("custom.toml", file)
@@ -85,9 +107,20 @@ fn config_precedence_is_file_then_env_then_flag() {
         .env("BOT_REPO", "env/bot")
         .args(["--backend", "api", "config"])
         .success();
-    assert!(out.stdout.contains("bot_repo = \"env/bot\"  # env BOT_REPO"), "{out}");
-    assert!(out.stdout.contains("branch = \"from-file\"  # file custom.toml"), "{out}");
-    assert!(out.stdout.contains("kind = \"api\"  # flag --backend"), "{out}");
+    assert!(
+        out.stdout
+            .contains("bot_repo = \"env/bot\"  # env BOT_REPO"),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains("branch = \"from-file\"  # file custom.toml"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("kind = \"api\"  # flag --backend"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -107,12 +140,18 @@ fn bad_config_value_names_the_key_and_accepted_values() {
         .args(["config"])
         .status(2);
     assert!(out.stderr.contains("output"), "{out}");
-    assert!(out.stderr.contains("stdout") && out.stderr.contains("daily-issue"), "{out}");
+    assert!(
+        out.stderr.contains("stdout") && out.stderr.contains("daily-issue"),
+        "{out}"
+    );
 }
 
 #[test]
 fn bad_environment_value_is_a_usage_error() {
-    let out = Test::new().env("AGENT_PARALLEL", "lots").args(["config"]).status(2);
+    let out = Test::new()
+        .env("AGENT_PARALLEL", "lots")
+        .args(["config"])
+        .status(2);
     assert!(out.stderr.contains("AGENT_PARALLEL"), "{out}");
 }
 
@@ -120,8 +159,15 @@ fn bad_environment_value_is_a_usage_error() {
 fn config_never_prints_the_token() {
     let token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
     let out = Test::new().env("GH_PAT", token).args(["config"]).success();
-    assert!(!out.stdout.contains(token) && !out.stderr.contains(token), "{out}");
-    assert!(out.stdout.contains("github_token = \"[REDACTED]\"  # env GH_PAT"), "{out}");
+    assert!(
+        !out.stdout.contains(token) && !out.stderr.contains(token),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains("github_token = \"[REDACTED]\"  # env GH_PAT"),
+        "{out}"
+    );
 }
 
 #[test]

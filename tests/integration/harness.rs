@@ -94,7 +94,11 @@ impl Test {
         }
         cmd.env("HOME", self.dir.path());
         cmd.envs(&self.env);
-        cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn sglang-bot");
         if let Some(bytes) = &self.stdin {
