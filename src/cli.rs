@@ -282,6 +282,7 @@ impl Cli {
             config_path: self.global.config.clone(),
             values,
             github_token: github.and_then(|g| g.github_token.clone()),
+            token_vars: self.command.token_vars(),
             dry_run: self.global.dry_run,
         }
     }
@@ -303,6 +304,15 @@ impl Command {
             Command::CiStatus(a) => (Some(&a.github), Some(&a.agent)),
             Command::Watch(a) => (Some(&a.github), Some(&a.agent)),
             Command::AnalyzeLog(_) | Command::Config | Command::Completions(_) => (None, None),
+        }
+    }
+
+    /// The token variables this command reads, in its own order.
+    fn token_vars(&self) -> &'static [&'static str] {
+        match self {
+            Command::EnsureDailyIssue(_) => crate::config::TOKEN_VARS_DAILY_ISSUE,
+            Command::ReviewPr(_) | Command::CiStatus(_) => crate::config::TOKEN_VARS_PR,
+            _ => crate::config::TOKEN_VARS_BOT,
         }
     }
 

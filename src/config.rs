@@ -203,6 +203,9 @@ pub struct Config {
     pub secrets: Secrets,
     #[serde(skip)]
     pub dry_run: bool,
+    /// The Claude Code agent's whole environment (an allow-list, see `AGENT_ENV_ALLOWED`).
+    #[serde(skip)]
+    pub agent_env: Vec<(String, String)>,
 }
 
 /// Where a value came from.
@@ -254,6 +257,8 @@ pub struct Secrets {
     pub agent_github_token: Option<Secret>,
     /// The LLM gateway's subscription key.
     pub gateway_key: Option<Secret>,
+    /// The agent's own model credentials (`ANTHROPIC_API_KEY` …): passed to it, redacted here.
+    pub agent_credentials: Vec<Secret>,
 }
 
 impl Secrets {
@@ -266,6 +271,7 @@ impl Secrets {
         ]
         .into_iter()
         .flatten()
+        .chain(&self.agent_credentials)
         .map(|s| s.value.clone())
         .collect()
     }
@@ -368,8 +374,66 @@ pub struct FlagInputs {
     pub config_path: Option<PathBuf>,
     pub values: Vec<FlagValue>,
     pub github_token: Option<String>,
+    /// Token variables in the command's own order of precedence (the original's scripts
+    /// differ, and deployments rely on it); empty values are skipped.
+    pub token_vars: &'static [&'static str],
     pub dry_run: bool,
 }
+
+/// Token order of `monitor`, `analyze-url`, `watch`, `daily-summary`, `failure-tracker`.
+pub const TOKEN_VARS_BOT: &[&str] = &["BOT_PAT", "GH_PAT", "GITHUB_TOKEN"];
+/// Token order of `review-pr` and `ci-status`.
+pub const TOKEN_VARS_PR: &[&str] = &["GH_PAT", "GITHUB_TOKEN"];
+/// Token order of `ensure-daily-issue`.
+pub const TOKEN_VARS_DAILY_ISSUE: &[&str] = &["GH_PAT", "BOT_PAT", "GITHUB_TOKEN"];
+
+/// Variables the Claude Code agent may see: what it needs to run and reach its model, and
+/// nothing that lets it write to GitHub. `GH_PAT`/`GH_TOKEN` are set from `AGENT_GH_TOKEN`.
+const AGENT_ENV_ALLOWED: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TERM",
+    "TMPDIR",
+    "TZ",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "NODE_EXTRA_CA_CERTS",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_MODEL",
+    "ANTHROPIC_CUSTOM_HEADERS",
+    "ANTHROPIC_SMALL_FAST_MODEL",
+    "ANTHROPIC_DEFAULT_OPUS_MODEL",
+    "ANTHROPIC_DEFAULT_SONNET_MODEL",
+    "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+    "CLAUDE_CODE_MAX_OUTPUT_TOKENS",
+    "DISABLE_TELEMETRY",
+    "DISABLE_AUTOUPDATER",
+    "CLAUDE_CONFIG_DIR",
+];
+/// Of the allowed variables, those whose values are credentials (redacted everywhere).
+const AGENT_ENV_SECRET: &[&str] = &[
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_CUSTOM_HEADERS",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+];
 
 /// Resolves the configuration: defaults ◄ file ◄ env ◄ flags.
 pub fn resolve(flags: &FlagInputs, env: &dyn Environment) -> Result<Resolved, ConfigError> {
@@ -422,6 +486,7 @@ pub fn resolve(flags: &FlagInputs, env: &dyn Environment) -> Result<Resolved, Co
         .try_into()
         .map_err(|e: toml::de::Error| ConfigError::Other(format!("invalid configuration: {e}")))?;
     config.secrets = resolve_secrets(flags, env);
+    config.agent_env = agent_environment(env, config.secrets.agent_github_token.as_ref());
     config.dry_run = flags.dry_run;
     validate(&config)?;
     Ok(Resolved { config, sources })
@@ -453,9 +518,8 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Token precedence, first non-empty wins: `--github-token`, `BOT_PAT`, `GH_PAT`,
-/// `GITHUB_TOKEN`. (The original's scripts disagreed on the order and on whether an empty
-/// variable counts; one rule for all commands, and an empty value never shadows a real one.)
+/// Token precedence: `--github-token`, then the command's variables in order; the first
+/// non-empty one wins (the original let an empty variable shadow a real token).
 fn resolve_secrets(flags: &FlagInputs, env: &dyn Environment) -> Secrets {
     let non_empty = |name: &str| {
         env.var(name)
@@ -473,14 +537,40 @@ fn resolve_secrets(flags: &FlagInputs, env: &dyn Environment) -> Secrets {
             value,
             source: Source::Flag("--github-token".into()),
         })
-        .or_else(|| non_empty("BOT_PAT"))
-        .or_else(|| non_empty("GH_PAT"))
-        .or_else(|| non_empty("GITHUB_TOKEN"));
+        .or_else(|| {
+            let vars = if flags.token_vars.is_empty() {
+                TOKEN_VARS_BOT
+            } else {
+                flags.token_vars
+            };
+            vars.iter().find_map(|name| non_empty(name))
+        });
+    let agent_credentials = AGENT_ENV_SECRET
+        .iter()
+        .filter_map(|name| non_empty(name))
+        .collect();
     Secrets {
         github_token,
         agent_github_token: non_empty("AGENT_GH_TOKEN"),
         gateway_key: non_empty("LLM_GATEWAY_KEY"),
+        agent_credentials,
     }
+}
+
+fn agent_environment(
+    env: &dyn Environment,
+    read_only_token: Option<&Secret>,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = AGENT_ENV_ALLOWED
+        .iter()
+        .filter_map(|name| env.var(name).map(|v| ((*name).to_string(), v)))
+        .collect();
+    if let Some(token) = read_only_token {
+        // The agent's prompts say `$GH_PAT`; `gh` reads GH_TOKEN.
+        out.push(("GH_PAT".into(), token.value.clone()));
+        out.push(("GH_TOKEN".into(), token.value.clone()));
+    }
+    out
 }
 
 fn load_file(path: &Path) -> Result<Table, ConfigError> {
@@ -643,4 +733,125 @@ fn render_inline(value: &Value) -> String {
 /// Seconds as a `Duration`, for config fields kept in whole seconds.
 pub fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn token(flags: &FlagInputs, pairs: &[(&str, &str)]) -> Option<Source> {
+        resolve(flags, &env(pairs))
+            .unwrap()
+            .config
+            .secrets
+            .github_token
+            .map(|s| s.source)
+    }
+
+    #[test]
+    fn each_command_keeps_its_original_token_order() {
+        let all = [
+            ("BOT_PAT", "bot-pat-123456"),
+            ("GH_PAT", "gh-pat-123456"),
+            ("GITHUB_TOKEN", "gt-123456"),
+        ];
+        let with = |vars| FlagInputs {
+            token_vars: vars,
+            ..FlagInputs::default()
+        };
+        assert_eq!(
+            token(&with(TOKEN_VARS_BOT), &all),
+            Some(Source::Env("BOT_PAT".into()))
+        );
+        assert_eq!(
+            token(&with(TOKEN_VARS_PR), &all),
+            Some(Source::Env("GH_PAT".into()))
+        );
+        assert_eq!(
+            token(&with(TOKEN_VARS_DAILY_ISSUE), &all),
+            Some(Source::Env("GH_PAT".into()))
+        );
+    }
+
+    #[test]
+    fn an_empty_token_variable_does_not_shadow_the_next() {
+        let flags = FlagInputs {
+            token_vars: TOKEN_VARS_BOT,
+            ..FlagInputs::default()
+        };
+        assert_eq!(
+            token(&flags, &[("BOT_PAT", ""), ("GH_PAT", "gh-pat-123456")]),
+            Some(Source::Env("GH_PAT".into()))
+        );
+        assert_eq!(token(&flags, &[("BOT_PAT", " ")]), None);
+    }
+
+    #[test]
+    fn the_flag_token_beats_every_variable() {
+        let flags = FlagInputs {
+            token_vars: TOKEN_VARS_BOT,
+            github_token: Some("flag-token-123".into()),
+            ..FlagInputs::default()
+        };
+        assert_eq!(
+            token(&flags, &[("BOT_PAT", "bot-pat-123456")]),
+            Some(Source::Flag("--github-token".into()))
+        );
+    }
+
+    #[test]
+    fn agent_environment_holds_no_write_token() {
+        let e = env(&[
+            ("PATH", "/usr/bin"),
+            ("BOT_PAT", "bot-write-token-1"),
+            ("GH_PAT", "gh-write-token-12"),
+            ("GITHUB_TOKEN", "actions-token-12"),
+            ("LLM_GATEWAY_KEY", "gateway-key-1234"),
+            ("ANTHROPIC_API_KEY", "sk-ant-agent-key-123"),
+            ("AGENT_GH_TOKEN", "read-only-token-1"),
+        ]);
+        let resolved = resolve(&FlagInputs::default(), &e).unwrap().config;
+        let agent: HashMap<_, _> = resolved.agent_env.iter().cloned().collect();
+        assert_eq!(
+            agent.get("GH_PAT").map(String::as_str),
+            Some("read-only-token-1")
+        );
+        assert_eq!(
+            agent.get("ANTHROPIC_API_KEY").map(String::as_str),
+            Some("sk-ant-agent-key-123")
+        );
+        for leaked in [
+            "bot-write-token-1",
+            "gh-write-token-12",
+            "actions-token-12",
+            "gateway-key-1234",
+        ] {
+            assert!(
+                !agent.values().any(|v| v == leaked),
+                "{leaked} reached the agent"
+            );
+        }
+        assert!(resolved
+            .secrets
+            .values()
+            .contains(&"sk-ant-agent-key-123".to_string()));
+    }
+
+    #[test]
+    fn without_a_read_only_token_the_agent_gets_no_github_token() {
+        let e = env(&[("GH_PAT", "gh-write-token-12")]);
+        let resolved = resolve(&FlagInputs::default(), &e).unwrap().config;
+        assert!(!resolved
+            .agent_env
+            .iter()
+            .any(|(k, _)| k == "GH_PAT" || k == "GH_TOKEN"));
+    }
 }
