@@ -4,3 +4,4 @@
 mod claude_cli;
 mod cli;
 mod harness;
+mod workspace;
