@@ -163,3 +163,74 @@ mod tests {
         assert_eq!(r.redact("abc"), "abc");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn alnum(len: usize) -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![b'a'..=b'z', b'A'..=b'Z', b'0'..=b'9'].prop_map(char::from),
+            len,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    /// One generated secret of every kind the redactor knows.
+    fn secret() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (
+                prop_oneof![
+                    Just("ghp_"),
+                    Just("gho_"),
+                    Just("ghs_"),
+                    Just("ghu_"),
+                    Just("ghr_")
+                ],
+                alnum(36)
+            )
+                .prop_map(|(p, s)| format!("{p}{s}")),
+            alnum(60).prop_map(|s| format!("github_pat_{s}")),
+            alnum(40).prop_map(|s| format!("sk-ant-api03-{s}")),
+            alnum(48).prop_map(|s| format!("sk-proj-{s}")),
+            proptest::collection::vec(
+                prop_oneof![b'A'..=b'Z', b'0'..=b'9'].prop_map(char::from),
+                16
+            )
+            .prop_map(|c| format!("AKIA{}", c.into_iter().collect::<String>())),
+            alnum(40).prop_map(|s| format!("Bearer {s}")),
+        ]
+    }
+
+    /// Surrounding text: printable ASCII without characters a token could continue with.
+    fn filler() -> impl Strategy<Value = String> {
+        "[ \\n\\t.,;:!?()\\[\\]{}<>=\"'a-z]{0,40}".prop_map(|s| s)
+    }
+
+    proptest! {
+        #[test]
+        fn generated_secrets_never_survive(before in filler(), secret in secret(), after in filler()) {
+            let text = format!("{before} {secret} {after}");
+            let out = Redactor::default().redact(&text);
+            let body = secret.trim_start_matches("Bearer ");
+            prop_assert!(!out.contains(body), "{secret} survived in {out}");
+        }
+
+        #[test]
+        fn configured_secrets_never_survive(before in filler(), secret in "[!-~]{8,40}", after in filler()) {
+            let text = format!("{before}{secret}{after}");
+            let out = Redactor::new([secret.clone()]).redact(&text);
+            prop_assert!(!out.contains(&secret));
+        }
+
+        #[test]
+        fn text_without_secrets_passes_unchanged(text in "[a-zA-Z0-9 .,:/_()\\n-]{0,200}") {
+            // Plain prose and log text: no token prefixes are generated at these lengths.
+            prop_assume!(!text.contains("sk-") && !text.to_lowercase().contains("bearer"));
+            prop_assume!(!text.to_lowercase().contains("authorization"));
+            let out = Redactor::new(["a-configured-secret-value"]).redact(&text);
+            prop_assert_eq!(out.as_ref(), text.as_str());
+        }
+    }
+}
