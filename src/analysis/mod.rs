@@ -1,3 +1,5 @@
-//! The analysis backends. `claude_code` runs the Claude Code CLI.
+//! The analysis backends. `claude_code` runs the Claude Code CLI; `templates` reads the
+//! API-mode prompts from `agent/CLAUDE.md`.
 
 pub mod claude_code;
+pub mod templates;

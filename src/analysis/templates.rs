@@ -1,0 +1,1 @@
+//! Prompt templates from agent/CLAUDE.md (being written).
