@@ -13,4 +13,4 @@ pub use api::{IssueFilter, IssuePatch, NewIssue, RunFilter};
 pub use client::{Client, ClientOptions, PlannedWrite, RequestStats, MAX_BODY_CHARS};
 pub use error::{GithubError, Result};
 pub use logstream::LogStream;
-pub use retry::RetryPolicy;
+pub use retry::{retry_outcome, transport_outcome, Outcome, RetryPolicy};

@@ -116,6 +116,15 @@ impl RetryPolicy {
         }
     }
 
+    /// The verdict for callers outside the GitHub layer (the LLM gateway): a wait, or `None`
+    /// to give up. Rate limits that reset too late also give up.
+    pub fn decide_public(&self, attempt: u32, outcome: &Outcome) -> Option<Duration> {
+        match self.decide(attempt, outcome, Idempotency::Safe, fastrand::f64()) {
+            Decision::RetryAfter(wait) => Some(wait),
+            _ => None,
+        }
+    }
+
     /// Exponential backoff with "equal jitter": half fixed, half random, capped.
     fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
         let exp = self
@@ -129,6 +138,22 @@ impl RetryPolicy {
     fn jitter_slice(&self, jitter: f64) -> Duration {
         self.base_delay.mul_f64(jitter.clamp(0.0, 1.0))
     }
+}
+
+/// The policy input for an HTTP answer with only a status and `Retry-After` (no GitHub headers).
+pub fn retry_outcome(status: u16, retry_after: Option<Duration>) -> Outcome {
+    Outcome::Status {
+        // A 429 from a non-GitHub service is a rate limit even without GitHub's headers.
+        status,
+        retry_after,
+        ratelimit_remaining: None,
+        ratelimit_reset_in: None,
+    }
+}
+
+/// The policy input for a request that got no answer.
+pub fn transport_outcome() -> Outcome {
+    Outcome::Transport
 }
 
 #[cfg(test)]
