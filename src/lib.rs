@@ -12,6 +12,7 @@ pub mod config;
 pub mod github;
 pub mod logging;
 pub mod redact;
+pub mod report;
 pub mod workspace;
 
 use clap::Parser;

@@ -1,0 +1,358 @@
+//! The per-job `<details>` block: rendering, and the strict parser that reads it back.
+//!
+//! The parser accepts exactly the block the bot renders (the original's format, attribute
+//! order and spacing fixed) and nothing else: tables, quoted markers and look-alike blocks
+//! inside an analysis never produce a job record, because scanning resumes after the end of
+//! the enclosing block and nested `<details>` are matched by depth.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::extract::extract_report;
+use super::markers::{self, DASH, STUB_BODY_START, STUB_SUFFIX};
+
+/// Analyses shorter than this are not analyses (a crash message, "see above").
+const MIN_ANALYSIS_CHARS: usize = 200;
+
+/// One analysed job, as the daily issue records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobAnalysis {
+    pub job_id: u64,
+    pub job_name: String,
+    /// The run's page; the job page is `{run_url}/job/{job_id}`.
+    pub run_url: String,
+    /// ISO timestamp, as GitHub gave it.
+    pub started_at: Option<String>,
+    pub failed_steps: Vec<String>,
+    /// The report text (Markdown).
+    pub analysis: String,
+    /// The commit the job ran on; kept in a hidden comment, absent from the original's blocks.
+    #[serde(default)]
+    pub head_sha: Option<String>,
+}
+
+impl JobAnalysis {
+    /// The job's page on GitHub.
+    pub fn job_url(&self) -> String {
+        format!("{}/job/{}", self.run_url.trim_end_matches('/'), self.job_id)
+    }
+
+    fn steps_text(&self) -> String {
+        if self.failed_steps.is_empty() {
+            "N/A".into()
+        } else {
+            self.failed_steps.join(", ")
+        }
+    }
+}
+
+fn commit_info() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(markers::COMMIT_INFO_ANCHOR).expect("anchor regex"))
+}
+
+/// Whether an analysis text is no real analysis (empty, a few words, an error message).
+pub fn is_stub(text: &str) -> bool {
+    let lower = text.trim_start().to_lowercase();
+    text.chars().count() < MIN_ANALYSIS_CHARS
+        || lower.starts_with("stub")
+        || lower.starts_with("analysis failed")
+        || lower.starts_with("agent timed out")
+}
+
+/// `YYYY-MM-DD HH:MM` of an ISO timestamp, or `N/A`.
+pub fn ts16_space(ts: Option<&str>) -> String {
+    match ts {
+        Some(t) if t.len() >= 16 => t[..16].replace('T', " "),
+        _ => "N/A".into(),
+    }
+}
+
+/// Renders one block, starting with a newline as the original does.
+pub fn render_block(job: &JobAnalysis) -> String {
+    let report = extract_report(job.analysis.trim(), commit_info()).trim();
+    let (suffix, body) = if report.starts_with(STUB_BODY_START) {
+        // A stub read back from an earlier comment: keep it as it was.
+        (STUB_SUFFIX, report.to_string())
+    } else if is_stub(report) {
+        (STUB_SUFFIX, stub_body(job))
+    } else {
+        ("", balance_details(report))
+    };
+    let meta = job
+        .head_sha
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|sha| format!("\n{}", markers::job_meta(job.job_id, sha)))
+        .unwrap_or_default();
+    format!(
+        "{meta}\n{anchor}\n<details data-job-id=\"{id}\" data-run-url=\"{run}\" data-started-at=\"{started}\">\n<summary><b>{name}</b>{DASH}failed step(s): {steps}{suffix}</summary>\n\n{body}\n\n</details>\n",
+        anchor = markers::job_anchor(job.job_id),
+        id = job.job_id,
+        run = job.run_url,
+        started = job.started_at.as_deref().unwrap_or(""),
+        name = job.job_name,
+        steps = job.steps_text(),
+    )
+}
+
+fn stub_body(job: &JobAnalysis) -> String {
+    let log = if job.run_url.is_empty() || job.job_id == 0 {
+        String::new()
+    } else {
+        job.job_url()
+    };
+    format!(
+        "{STUB_BODY_START} The analysis produced no usable output (a timeout, a log that could not be downloaded, or a crash); this job needs manual triage.\n\n- **Run**: [{run}]({run})\n- **Job log**: [{log}]({log})\n- **Job ID**: `{id}`\n- **Failed step(s)**: {steps}\n- **Started (UTC)**: {started}",
+        run = job.run_url,
+        id = job.job_id,
+        steps = job.steps_text(),
+        started = ts16_space(job.started_at.as_deref()),
+    )
+}
+
+/// An analysis whose `<details>` tags do not pair up would end its block early when read
+/// back; such tags are escaped so the text round-trips.
+fn balance_details(text: &str) -> String {
+    let opens = text.matches("<details").count();
+    let closes = text.matches("</details>").count();
+    if opens == closes {
+        text.to_string()
+    } else {
+        text.replace("</details>", "&lt;/details&gt;")
+            .replace("<details", "&lt;details")
+    }
+}
+
+fn block_start() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"<details\s+data-job-id="(\d+)"\s+data-run-url="([^"]*)"\s+data-started-at="([^"]*)">\s*<summary><b>([^\n]+?)</b> — failed step\(s\): ([^\n]+?)</summary>[ \t\r]*\n"#,
+        )
+        .expect("block regex")
+    })
+}
+
+fn job_meta_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"<!-- ci-monitor-job: (\d+) sha=([0-9a-fA-F]{7,64}) -->").expect("meta regex")
+    })
+}
+
+/// Reads every per-job block of a comment (or of several parts joined). Ids of 0 and
+/// repeated ids are skipped; the first occurrence wins.
+pub fn parse_blocks(text: &str) -> Vec<JobAnalysis> {
+    let mut out: Vec<JobAnalysis> = Vec::new();
+    let mut pos = 0;
+    while let Some(caps) = block_start().captures_at(text, pos) {
+        let whole = caps.get(0).expect("match");
+        let body_start = whole.end();
+        let Some((body_end, resume)) = block_end(text, body_start) else {
+            break;
+        };
+        pos = resume;
+        let job_id: u64 = caps[1].parse().unwrap_or(0);
+        if job_id == 0 || out.iter().any(|j| j.job_id == job_id) {
+            continue;
+        }
+        let steps_raw = caps[5].trim();
+        let steps_raw = steps_raw
+            .strip_suffix(STUB_SUFFIX.trim_start())
+            .map_or(steps_raw, |s| s.trim_end().trim_end_matches('—').trim_end());
+        let failed_steps = if steps_raw.is_empty() || steps_raw == "N/A" {
+            Vec::new()
+        } else {
+            steps_raw.split(',').map(|s| s.trim().to_string()).collect()
+        };
+        let started = caps[3].trim();
+        let head_sha = job_meta_re()
+            .captures_iter(&text[..whole.start()])
+            .filter(|m| m[1].parse::<u64>().ok() == Some(job_id))
+            .last()
+            .map(|m| m[2].to_string());
+        out.push(JobAnalysis {
+            job_id,
+            job_name: caps[4].trim().to_string(),
+            run_url: caps[2].trim().to_string(),
+            started_at: (!started.is_empty()).then(|| started.to_string()),
+            failed_steps,
+            analysis: text[body_start..body_end].trim().to_string(),
+            head_sha,
+        });
+    }
+    out
+}
+
+/// Finds where the body starting at `from` ends: the `\n</details>` that closes the block,
+/// counting nested `<details>` in the body. Falls back to the first `\n</details>` (the
+/// original's rule) when nesting never balances. Returns (body end, scan resume position).
+fn block_end(text: &str, from: usize) -> Option<(usize, usize)> {
+    let rest = &text[from..];
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some((at, open)) = next_details_tag(rest, i) {
+        if open {
+            depth += 1;
+            i = at + "<details".len();
+        } else if depth > 0 {
+            depth -= 1;
+            i = at + "</details>".len();
+        } else if at > 0 && rest.as_bytes()[at - 1] == b'\n' {
+            return Some((from + at - 1, from + at + "</details>".len()));
+        } else {
+            i = at + "</details>".len();
+        }
+    }
+    rest.find("\n</details>")
+        .map(|at| (from + at, from + at + "\n</details>".len()))
+}
+
+/// The next `<details` (true) or `</details>` (false) at or after `from`.
+fn next_details_tag(text: &str, from: usize) -> Option<(usize, bool)> {
+    let open = text[from..].find("<details").map(|o| (from + o, true));
+    let close = text[from..].find("</details>").map(|o| (from + o, false));
+    match (open, close) {
+        (Some(o), Some(c)) => Some(if o.0 < c.0 { o } else { c }),
+        (o, c) => o.or(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn long(text: &str) -> String {
+        format!(
+            "### Commit Info\n{text}\n{}",
+            "Evidence line with details. ".repeat(10)
+        )
+    }
+
+    fn job(id: u64, analysis: &str) -> JobAnalysis {
+        JobAnalysis {
+            job_id: id,
+            job_name: "stage-c-test-large-8-gpu-amd (linux-mi325-8gpu, 1)".into(),
+            run_url: "https://github.com/sgl-project/sglang/actions/runs/123".into(),
+            started_at: Some("2026-11-24T03:15:42Z".into()),
+            failed_steps: vec!["Run test".into(), "Post test".into()],
+            analysis: analysis.into(),
+            head_sha: None,
+        }
+    }
+
+    #[test]
+    fn render_then_parse_returns_the_same_record() {
+        let analysis = long("| a | b | c | d |\n|---|---|---|---|\n| 1 | 2 | 3 | 4 |\n[link](https://x/y) 0.61 < 0.62");
+        let j = job(42, &analysis);
+        let parsed = parse_blocks(&render_block(&j));
+        assert_eq!(
+            parsed,
+            vec![JobAnalysis {
+                analysis: analysis.trim().to_string(),
+                ..j
+            }]
+        );
+    }
+
+    #[test]
+    fn empty_started_at_reads_back_as_none_and_steps_na_as_empty() {
+        let mut j = job(7, &long("x"));
+        j.started_at = None;
+        j.failed_steps.clear();
+        let parsed = parse_blocks(&render_block(&j));
+        assert_eq!(parsed[0].started_at, None);
+        assert!(parsed[0].failed_steps.is_empty());
+    }
+
+    #[test]
+    fn the_original_bots_block_is_read() {
+        let original = "\n<a id=\"job-555\"></a>\n<details data-job-id=\"555\" data-run-url=\"https://github.com/sgl-project/sglang/actions/runs/9\" data-started-at=\"2026-06-01T01:02:03Z\">\n<summary><b>unit-test-backend-1-gpu-amd</b> — failed step(s): Run test</summary>\n\n### Failed Tests\nbody\n\n</details>\n";
+        let parsed = parse_blocks(original);
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(parsed[0].job_id, 555);
+        assert_eq!(parsed[0].failed_steps, ["Run test"]);
+        assert_eq!(parsed[0].analysis, "### Failed Tests\nbody");
+    }
+
+    #[test]
+    fn no_markdown_table_ever_produces_a_job_record() {
+        let table = "| Job | Failed Steps | Started |\n|-----|---|---|\n| [`x`](https://github.com/o/r/actions/runs/1/job/2) | Run | 2026 |\n";
+        assert!(parse_blocks(table).is_empty());
+        let cluster = "| 123 | job-name | data-job-id=\"5\" |";
+        assert!(parse_blocks(cluster).is_empty());
+    }
+
+    #[test]
+    fn zero_ids_are_ignored_and_repeated_ids_keep_the_first() {
+        let a = render_block(&job(0, &long("zero")));
+        let b = render_block(&job(9, &long("first")));
+        let c = render_block(&job(9, &long("second")));
+        let parsed = parse_blocks(&format!("{a}{b}{c}"));
+        assert_eq!(parsed.len(), 1);
+        assert!(parsed[0].analysis.contains("first"));
+    }
+
+    #[test]
+    fn a_lookalike_block_inside_an_analysis_is_not_a_job() {
+        let inner = render_block(&job(666, &"fake analysis text ".repeat(20)));
+        let analysis = long(&format!("An example:\n```html\n{inner}\n```\nend"));
+        let outer = render_block(&job(1, &analysis));
+        let parsed = parse_blocks(&outer);
+        assert_eq!(parsed.len(), 1, "{parsed:?}");
+        assert_eq!(parsed[0].job_id, 1);
+        assert!(parsed[0].analysis.contains("data-job-id=\"666\""));
+        assert_eq!(parsed[0].analysis, analysis.trim());
+    }
+
+    #[test]
+    fn an_analysis_with_a_stray_closing_tag_survives_the_round_trip() {
+        let analysis = long("before\n</details>\nafter");
+        let once = parse_blocks(&render_block(&job(3, &analysis)));
+        assert!(once[0].analysis.contains("after"), "{once:?}");
+        let twice = parse_blocks(&render_block(&once[0]));
+        assert_eq!(once, twice);
+    }
+
+    #[test]
+    fn stubs_render_the_did_not_complete_body_and_round_trip_without_a_second_suffix() {
+        for text in [
+            "",
+            "short",
+            &format!("Stub: {}", "x".repeat(300)),
+            &format!("agent timed out {}", "y".repeat(300)),
+        ] {
+            let rendered = render_block(&job(5, text));
+            assert!(
+                rendered.contains(" — ⚠️ analysis failed</summary>"),
+                "{rendered}"
+            );
+            assert!(rendered.contains(STUB_BODY_START));
+            let parsed = parse_blocks(&rendered);
+            assert_eq!(parsed[0].failed_steps, ["Run test", "Post test"]);
+            let again = render_block(&parsed[0]);
+            assert_eq!(again, rendered);
+            assert_eq!(again.matches("analysis failed").count(), 1);
+        }
+    }
+
+    #[test]
+    fn head_sha_rides_in_a_hidden_comment_outside_the_details_tag() {
+        let mut j = job(11, &long("x"));
+        j.head_sha = Some("0123456789abcdef0123456789abcdef01234567".into());
+        let rendered = render_block(&j);
+        assert!(rendered.contains("data-started-at=\"2026-11-24T03:15:42Z\">\n<summary>"));
+        assert_eq!(parse_blocks(&rendered)[0].head_sha, j.head_sha);
+    }
+
+    #[test]
+    fn block_layout_is_byte_for_byte_the_originals() {
+        let j = job(42, &long("x"));
+        let rendered = render_block(&j);
+        assert!(rendered.starts_with("\n<a id=\"job-42\"></a>\n<details data-job-id=\"42\" data-run-url=\"https://github.com/sgl-project/sglang/actions/runs/123\" data-started-at=\"2026-11-24T03:15:42Z\">\n<summary><b>stage-c-test-large-8-gpu-amd (linux-mi325-8gpu, 1)</b> — failed step(s): Run test, Post test</summary>\n\n### Commit Info\n"));
+        assert!(rendered.ends_with("\n\n</details>\n"));
+    }
+}

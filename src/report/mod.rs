@@ -1,0 +1,8 @@
+//! Rendering of everything the bot posts, and strict parsing of what it posted before.
+//! Pure: no I/O, no clock (callers pass the time), no environment.
+
+pub mod block;
+pub mod extract;
+pub mod markers;
+
+pub use block::{parse_blocks, render_block, JobAnalysis};
