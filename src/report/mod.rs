@@ -2,7 +2,9 @@
 //! Pure: no I/O, no clock (callers pass the time), no environment.
 
 pub mod block;
+pub mod comment;
 pub mod extract;
 pub mod markers;
 
 pub use block::{parse_blocks, render_block, JobAnalysis};
+pub use comment::{is_workflow_part, read_part, read_processed_ids, WorkflowReport};
