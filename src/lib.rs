@@ -13,6 +13,7 @@ pub mod github;
 pub mod logging;
 pub mod redact;
 pub mod report;
+pub mod state;
 pub mod workspace;
 
 use clap::Parser;
