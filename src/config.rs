@@ -206,6 +206,17 @@ pub struct Config {
     /// The Claude Code agent's whole environment (an allow-list, see `AGENT_ENV_ALLOWED`).
     #[serde(skip)]
     pub agent_env: Vec<(String, String)>,
+    /// The moment the command starts, fixed once so a run crossing midnight stays on one day.
+    /// `SGLANG_BOT_NOW` (RFC 3339) sets it for tests and replays.
+    #[serde(skip)]
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Config {
+    /// The command's start time (UTC).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.started_at.unwrap_or_else(chrono::Utc::now)
+    }
 }
 
 /// Where a value came from.
@@ -488,6 +499,16 @@ pub fn resolve(flags: &FlagInputs, env: &dyn Environment) -> Result<Resolved, Co
     config.secrets = resolve_secrets(flags, env);
     config.agent_env = agent_environment(env, config.secrets.agent_github_token.as_ref());
     config.dry_run = flags.dry_run;
+    config.started_at = Some(match env.var("SGLANG_BOT_NOW") {
+        Some(raw) => chrono::DateTime::parse_from_rfc3339(raw.trim())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| ConfigError::BadEnv {
+                var: "SGLANG_BOT_NOW".into(),
+                value: raw.clone(),
+                message: format!("expected an RFC 3339 time ({e})"),
+            })?,
+        None => chrono::Utc::now(),
+    });
     validate(&config)?;
     Ok(Resolved { config, sources })
 }

@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod daily_issue;
 pub mod github;
 pub mod logging;
 pub mod redact;

@@ -1,9 +1,14 @@
 //! One module per subcommand: thin orchestration of the library modules.
 
+use std::time::Duration;
+
 use crate::cli::{Cli, Command};
-use crate::config::Resolved;
+use crate::config::{Config, Resolved};
+use crate::github::{Client, ClientOptions, RetryPolicy};
+use crate::redact::Redactor;
 
 mod config_cmd;
+mod ensure_daily_issue;
 
 /// Exit code: success, or every item handled (failures found are reported, not errors).
 pub const EXIT_OK: i32 = 0;
@@ -21,6 +26,7 @@ pub struct UsageError(pub String);
 pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Config => config_cmd::run(resolved),
+        Command::EnsureDailyIssue(_) => ensure_daily_issue::run(&resolved.config).await,
         Command::Completions(args) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
@@ -29,4 +35,52 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
         }
         other => Err(UsageError(format!("{} is not implemented yet", other.name())).into()),
     }
+}
+
+/// The GitHub client every command uses, built from the configuration.
+pub fn github_client(config: &Config) -> anyhow::Result<Client> {
+    let retry = RetryPolicy {
+        max_attempts: config.github.max_attempts.max(1),
+        base_delay: Duration::from_millis(config.github.retry_base_delay_ms),
+        max_delay: Duration::from_secs(30)
+            .max(Duration::from_millis(config.github.retry_base_delay_ms)),
+        max_rate_limit_wait: Duration::from_secs(config.github.max_rate_limit_wait_secs),
+    };
+    Ok(Client::new(ClientOptions {
+        api_url: config.github.api_url.clone(),
+        token: config
+            .secrets
+            .github_token
+            .as_ref()
+            .map(|s| s.expose().to_string()),
+        user_agent: config.github.user_agent.clone(),
+        request_timeout: Duration::from_secs(config.github.request_timeout_secs),
+        connect_timeout: Duration::from_secs(config.github.connect_timeout_secs),
+        retry,
+        dry_run: config.dry_run,
+        redactor: Redactor::new(config.secrets.values()),
+    })?)
+}
+
+/// A command that writes to GitHub needs a token: fail before any request without one.
+pub fn require_token(config: &Config) -> anyhow::Result<()> {
+    if config.secrets.github_token.is_none() {
+        return Err(UsageError(
+            "no GitHub token: set BOT_PAT, GH_PAT or GITHUB_TOKEN, or pass --github-token".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The bot repository, required by commands that write the daily issue.
+pub fn require_bot_repo(config: &Config) -> anyhow::Result<&str> {
+    config.github.bot_repo.as_deref().ok_or_else(|| {
+        UsageError("no bot repository: set BOT_REPO or pass --bot-repo".into()).into()
+    })
+}
+
+/// Today's date (UTC), fixed once per command run.
+pub fn today(config: &Config) -> String {
+    config.now().format("%Y-%m-%d").to_string()
 }

@@ -1,0 +1,38 @@
+//! `sglang-bot ensure-daily-issue`: make sure today's report issue exists.
+
+use anyhow::Result;
+
+use super::{github_client, require_bot_repo, require_token, today, EXIT_OK};
+use crate::config::Config;
+use crate::daily_issue::{self, Resolution};
+
+/// Prints `Created daily issue #N for DATE` or `Found daily issue #N for DATE`.
+pub async fn run(config: &Config) -> Result<i32> {
+    require_token(config)?;
+    let bot_repo = require_bot_repo(config)?;
+    let client = github_client(config)?;
+    let date = today(config);
+    let workflows: Vec<String> = config
+        .monitor
+        .workflows
+        .iter()
+        .map(|w| w.file.clone())
+        .collect();
+    let (issue, how) = daily_issue::find_or_create(
+        &client,
+        bot_repo,
+        &date,
+        &config.github.target_repo,
+        &workflows,
+    )
+    .await?;
+    match how {
+        Resolution::Found => println!("Found daily issue #{} for {date}", issue.number),
+        Resolution::Created => println!("Created daily issue #{} for {date}", issue.number),
+        Resolution::LostRace { closed } => println!(
+            "Found daily issue #{} for {date} (closed our duplicate #{closed})",
+            issue.number
+        ),
+    }
+    Ok(EXIT_OK)
+}
