@@ -12,6 +12,7 @@ pub mod config;
 pub mod daily_issue;
 pub mod github;
 pub mod logging;
+pub mod monitor;
 pub mod redact;
 pub mod report;
 pub mod state;
