@@ -210,6 +210,12 @@ pub struct Config {
     /// `SGLANG_BOT_NOW` (RFC 3339) sets it for tests and replays.
     #[serde(skip)]
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where GitHub Actions collects step outputs (`$GITHUB_OUTPUT`), when running in a workflow.
+    #[serde(skip)]
+    pub github_output: Option<PathBuf>,
+    /// Where GitHub Actions collects the job summary (`$GITHUB_STEP_SUMMARY`).
+    #[serde(skip)]
+    pub step_summary: Option<PathBuf>,
 }
 
 impl Config {
@@ -499,6 +505,14 @@ pub fn resolve(flags: &FlagInputs, env: &dyn Environment) -> Result<Resolved, Co
     config.secrets = resolve_secrets(flags, env);
     config.agent_env = agent_environment(env, config.secrets.agent_github_token.as_ref());
     config.dry_run = flags.dry_run;
+    config.github_output = env
+        .var("GITHUB_OUTPUT")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    config.step_summary = env
+        .var("GITHUB_STEP_SUMMARY")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
     config.started_at = Some(match env.var("SGLANG_BOT_NOW") {
         Some(raw) => chrono::DateTime::parse_from_rfc3339(raw.trim())
             .map(|t| t.with_timezone(&chrono::Utc))

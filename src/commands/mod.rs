@@ -9,6 +9,7 @@ use crate::redact::Redactor;
 
 mod config_cmd;
 mod ensure_daily_issue;
+pub mod monitor;
 
 /// Exit code: success, or every item handled (failures found are reported, not errors).
 pub const EXIT_OK: i32 = 0;

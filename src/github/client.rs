@@ -179,6 +179,7 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// Builds a client; fails on a malformed base URL or a token that is not a valid header.
+    /// Call it inside a Tokio runtime (the connection pool is spawned on it).
     pub fn new(options: ClientOptions) -> Result<Self> {
         let api_url = options.api_url.trim_end_matches('/').to_string();
         let base: http::Uri = api_url

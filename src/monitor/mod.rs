@@ -3,3 +3,4 @@
 
 pub mod publish;
 pub mod select;
+pub mod tick;

@@ -1,0 +1,137 @@
+//! `sglang-bot monitor`: one tick of the CI monitor.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+
+use super::{github_client, require_token, EXIT_FAILURE, EXIT_OK};
+use crate::analysis::Analyst;
+use crate::cli::Format;
+use crate::config::{Config, MonitorOutput};
+use crate::monitor::tick::{run_tick, TickReport};
+use crate::redact::Redactor;
+
+/// Runs one tick with `analyst` and reports it: the parts on stdout in stdout mode, a JSON
+/// summary with `--format json`, and the workflow outputs when running in GitHub Actions.
+pub async fn run(config: &Config, format: Format, analyst: &dyn Analyst) -> Result<i32> {
+    require_token(config)?;
+    let client = github_client(config)?;
+    let report = run_tick(config, &client, analyst).await?;
+    let redactor = Redactor::new(config.secrets.values());
+    match format {
+        Format::Json => println!(
+            "{}",
+            redactor.redact(&serde_json::to_string_pretty(&json_summary(&report))?)
+        ),
+        Format::Text => {
+            if config.monitor.output == MonitorOutput::Stdout {
+                for wf in report.workflows.iter().filter(|w| !w.parts.is_empty()) {
+                    println!("\n{}", "=".repeat(60));
+                    println!("{}", redactor.redact(&wf.parts.join("\n\n")));
+                }
+            }
+        }
+    }
+    for w in &report.warnings {
+        tracing::warn!("{w}");
+    }
+    let stats = &report.requests;
+    tracing::info!(
+        "Done. {} workflow(s) had new failures; {} API requests ({} answered from cache), {} writes, {} log bytes.",
+        report.failure_count(),
+        stats.requests,
+        stats.not_modified,
+        stats.writes,
+        stats.log_bytes
+    );
+    if let Some(path) = &config.github_output {
+        append(path, &github_outputs(&report)).context("cannot write $GITHUB_OUTPUT")?;
+    }
+    if let Some(path) = &config.step_summary {
+        append(path, &step_summary(&report)).context("cannot write $GITHUB_STEP_SUMMARY")?;
+    }
+    Ok(if report.incomplete() {
+        EXIT_FAILURE
+    } else {
+        EXIT_OK
+    })
+}
+
+fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(text.as_bytes())
+}
+
+/// `has_failures` and `failure_count` lines for `$GITHUB_OUTPUT`.
+pub fn github_outputs(report: &TickReport) -> String {
+    let n = report.failure_count();
+    if n == 0 {
+        "has_failures=false\n".into()
+    } else {
+        format!("has_failures=true\nfailure_count={n}\n")
+    }
+}
+
+/// A Markdown table of what the tick did, for the workflow run's summary page.
+pub fn step_summary(report: &TickReport) -> String {
+    let mut out = format!("### CI monitor tick — {}\n\n", report.date);
+    if let Some(n) = report.issue {
+        out.push_str(&format!("Daily issue: #{n}\n\n"));
+    }
+    out.push_str("| Workflow | Runs | New analyses | Failed analyses | Skipped | Running | Status |\n|---|---|---|---|---|---|---|\n");
+    for w in &report.workflows {
+        let skipped: Vec<String> = w.skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        let status = match &w.error {
+            Some(e) => format!("❌ {}", e.replace('|', "\\|").replace('\n', " ")),
+            None if !w.frozen.is_empty() => {
+                format!("⚠️ left {} unreadable comment(s) untouched", w.frozen.len())
+            }
+            None => "✅".into(),
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            w.workflow,
+            w.runs,
+            w.analysed.len(),
+            w.failed.len(),
+            if skipped.is_empty() {
+                "–".into()
+            } else {
+                skipped.join(", ")
+            },
+            w.pending,
+            status
+        ));
+    }
+    let s = &report.requests;
+    out.push_str(&format!(
+        "\n{} API requests ({} answered 304 from cache, {} retries), {} writes, {} bytes of logs streamed.\n",
+        s.requests, s.not_modified, s.retries, s.writes, s.log_bytes
+    ));
+    out
+}
+
+fn json_summary(report: &TickReport) -> serde_json::Value {
+    serde_json::json!({
+        "date": report.date,
+        "issue": report.issue,
+        "requests": report.requests,
+        "warnings": report.warnings,
+        "workflows": report.workflows.iter().map(|w| serde_json::json!({
+            "workflow": w.workflow,
+            "runs": w.runs,
+            "analysed": w.analysed,
+            "failed": w.failed.iter().map(|(id, why)| serde_json::json!({"job_id": id, "error": why})).collect::<Vec<_>>(),
+            "skipped": w.skipped,
+            "pending": w.pending,
+            "created": w.written.created,
+            "updated": w.written.updated,
+            "deleted": w.written.deleted,
+            "frozen": w.frozen,
+            "error": w.error,
+        })).collect::<Vec<_>>(),
+    })
+}
