@@ -3,5 +3,7 @@
 
 mod claude_cli;
 mod cli;
+mod daily_issue;
+mod github_client;
 mod harness;
 mod workspace;

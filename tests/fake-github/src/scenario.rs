@@ -1,0 +1,193 @@
+//! The scenario file: what the fake GitHub knows when it starts (and what tests add later).
+//! Every struct denies unknown fields, so a typo in a scenario fails loudly.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    /// The login every token maps to unless `tokens` says otherwise.
+    pub bot_login: Option<String>,
+    /// Token → login, for tests that act as several users.
+    pub tokens: BTreeMap<String, String>,
+    /// Milliseconds before a created or edited issue shows up in `/search/issues`.
+    pub search_lag_ms: u64,
+    /// Repositories by `owner/name`.
+    pub repos: BTreeMap<String, Repo>,
+    /// Injected failures, applied in order.
+    pub faults: Vec<Fault>,
+    /// The text `/v1/messages` answers with.
+    pub messages_reply: Option<String>,
+    /// Where relative log file paths are resolved (set from the scenario file's folder).
+    #[serde(skip)]
+    pub base_dir: Option<PathBuf>,
+}
+
+/// One repository.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Repo {
+    /// Workflow file name → its runs.
+    pub workflows: BTreeMap<String, Vec<Run>>,
+    pub issues: Vec<Issue>,
+    pub pulls: Vec<serde_json::Value>,
+    /// PR number → its changed files.
+    pub pull_files: BTreeMap<String, Vec<serde_json::Value>>,
+    /// Ref or sha → check runs.
+    pub check_runs: BTreeMap<String, Vec<serde_json::Value>>,
+    /// Ref or sha → commit statuses.
+    pub statuses: BTreeMap<String, Vec<serde_json::Value>>,
+}
+
+/// A workflow run with its jobs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Run {
+    pub id: u64,
+    #[serde(default = "default_event")]
+    pub event: String,
+    #[serde(default = "default_status")]
+    pub status: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default = "default_branch")]
+    pub head_branch: String,
+    #[serde(default)]
+    pub head_sha: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub run_attempt: Option<u32>,
+    #[serde(default)]
+    pub jobs: Vec<Job>,
+}
+
+/// A job with its steps and log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    pub id: u64,
+    pub name: String,
+    #[serde(default = "default_status")]
+    pub status: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default)]
+    pub started_at: Option<String>,
+    #[serde(default)]
+    pub completed_at: Option<String>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub log: Option<Log>,
+}
+
+/// A step of a job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub name: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+}
+
+/// Where a job's log comes from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum Log {
+    /// The log text itself.
+    Text(String),
+    /// A file, relative to the scenario file.
+    File(PathBuf),
+    /// A synthetic GitHub Actions log of this many bytes, produced while streaming.
+    Generate { bytes: u64, seed: u64 },
+    /// GitHub no longer has it (410).
+    Expired,
+}
+
+/// An issue as seeded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Issue {
+    pub number: u64,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default = "default_open")]
+    pub state: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub comments: Vec<Comment>,
+}
+
+/// A comment as seeded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Comment {
+    #[serde(default)]
+    pub id: Option<u64>,
+    pub user: String,
+    pub body: String,
+}
+
+/// An injected failure: the next `times` requests matching `method` and `path` get this.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// HTTP method, or `*`.
+    #[serde(default = "any")]
+    pub method: String,
+    /// A regex matched against the path with its query.
+    pub path: String,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default = "one")]
+    pub times: u32,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Wait this long before answering (or before passing the request on, without `status`).
+    #[serde(default)]
+    pub delay_ms: u64,
+    /// Close the connection without answering.
+    #[serde(default)]
+    pub drop_connection: bool,
+}
+
+fn default_event() -> String {
+    "schedule".into()
+}
+fn default_status() -> String {
+    "completed".into()
+}
+fn default_branch() -> String {
+    "main".into()
+}
+fn default_open() -> String {
+    "open".into()
+}
+fn any() -> String {
+    "*".into()
+}
+fn one() -> u32 {
+    1
+}
+
+impl Scenario {
+    /// Reads a scenario file; relative log paths resolve against its folder.
+    pub fn from_file(path: &Path) -> anyhow::Result<Scenario> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read scenario {}: {e}", path.display()))?;
+        let mut scenario: Scenario = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("scenario {}: {e}", path.display()))?;
+        scenario.base_dir = path.parent().map(Path::to_path_buf);
+        Ok(scenario)
+    }
+}
