@@ -173,6 +173,8 @@ pub struct BackendConfig {
     pub ca_bundle: Option<PathBuf>,
     /// `max_tokens` of a per-job API call.
     pub max_tokens: u32,
+    /// The agent's instructions (installed as CLAUDE.md in every worktree).
+    pub instructions: PathBuf,
 }
 
 impl Default for BackendConfig {
@@ -188,6 +190,7 @@ impl Default for BackendConfig {
             gateway_url: None,
             ca_bundle: None,
             max_tokens: 16_000,
+            instructions: PathBuf::from("agent/CLAUDE.md"),
         }
     }
 }

@@ -7,6 +7,8 @@ use crate::config::{Config, Resolved};
 use crate::github::{Client, ClientOptions, RetryPolicy};
 use crate::redact::Redactor;
 
+mod analyze_log;
+mod backends;
 mod config_cmd;
 mod ensure_daily_issue;
 pub mod monitor;
@@ -28,6 +30,15 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Config => config_cmd::run(resolved),
         Command::EnsureDailyIssue(_) => ensure_daily_issue::run(&resolved.config).await,
+        Command::AnalyzeLog(args) => analyze_log::run(
+            args,
+            cli.global.format,
+            &Redactor::new(resolved.config.secrets.values()),
+        ),
+        Command::Monitor(_) => {
+            let analyst = backends::analyst_for(&resolved.config).await?;
+            monitor::run(&resolved.config, cli.global.format, analyst.as_ref()).await
+        }
         Command::Completions(args) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

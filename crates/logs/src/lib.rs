@@ -1,1 +1,195 @@
-//! Log engine.
+//! Deterministic, streaming analysis of GitHub Actions job logs.
+//!
+//! Pure: the analyser sees only the bytes it is fed (any chunking, one pass, bounded memory)
+//! and knows nothing of the network, the clock or the environment. It splits the log into
+//! steps as the original bot did, finds the same error lines, extracts failed tests, sorts the
+//! failure into a small taxonomy by an ordered rule table, and computes versioned failure
+//! signatures that stay equal across days and workflows.
+
+mod analyzer;
+mod classify;
+pub mod linebuf;
+mod markdown;
+mod signature;
+mod tests_parse;
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+
+pub use analyzer::{analyze_bytes, analyze_reader, Analyzer};
+pub use classify::RULES;
+pub use markdown::{render_markdown, ReportContext};
+pub use signature::{normalize, SIGNATURE_VERSION};
+
+/// Version of the JSON schema of [`LogAnalysis`]; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Knobs of the analysis; the defaults are the original's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Evidence entries kept per step (the last ones).
+    pub max_errors_per_step: usize,
+    /// Evidence entries kept in total (the last ones), so a pathological log stays bounded.
+    pub max_evidence: usize,
+    /// Failed tests kept.
+    pub max_failed_tests: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_errors_per_step: 10,
+            max_evidence: 200,
+            max_failed_tests: 500,
+        }
+    }
+}
+
+/// The analysis of one job log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogAnalysis {
+    pub schema_version: u32,
+    /// Lines read (a final line without newline included).
+    pub lines: u64,
+    pub bytes: u64,
+    /// Lines longer than the analysed prefix.
+    pub long_lines: u64,
+    pub steps: Vec<Step>,
+    /// Index into `steps` of the step the job failed in, if it failed.
+    pub failing_step: Option<usize>,
+    pub failed_tests: Vec<FailedTest>,
+    /// pytest's or unittest's closing summary, e.g. `1 failed, 412 passed in 7803.11s`.
+    pub test_summary: Option<String>,
+    pub evidence: Vec<Evidence>,
+    pub category: Category,
+    /// Why: the rule that decided and the line it matched.
+    pub reason: String,
+    /// The deciding rule's id.
+    pub rule: Option<String>,
+    /// 1-based line the deciding rule matched, when it matched a line.
+    pub reason_line: Option<u64>,
+    /// One signature per distinct failure (`v1:…`).
+    pub signatures: Vec<String>,
+}
+
+/// One segment of the log, split as the original bot split it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// The original's segment name: a group title, or `(preamble)`, `(trailing)`, `(full log)`.
+    pub name: String,
+    /// For unnamed segments, the title of the group just before (the step this output belongs to).
+    pub title: Option<String>,
+    /// 1-based line range in the log (markers excluded).
+    pub first_line: u64,
+    pub last_line: u64,
+    pub line_count: u64,
+    pub duration_secs: Option<f64>,
+    /// Saw an `##[error]` line.
+    pub failed: bool,
+}
+
+/// Where an evidence line came from (the original's three kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceSource {
+    Annotation,
+    Exception,
+    Tail,
+}
+
+/// One error line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Index into `steps`.
+    pub step: usize,
+    /// 1-based line in the whole log (for links).
+    pub line: u64,
+    /// 1-based line inside the step, as the original numbered it.
+    pub line_in_step: u64,
+    pub source: EvidenceSource,
+    /// The message, at most 200 characters.
+    pub text: String,
+}
+
+/// Which test runner reported a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestRunner {
+    Pytest,
+    Unittest,
+    Suite,
+}
+
+/// A failed test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedTest {
+    /// `path/to/test_x.py::Class::test_y`, `module.Class.test_y`, or a suite file path.
+    pub id: String,
+    pub file: Option<String>,
+    /// The test function (or the file, for suite-level failures).
+    pub name: String,
+    pub runner: TestRunner,
+    /// The first assertion or exception message.
+    pub message: Option<String>,
+    /// `ERROR` rather than `FAILED` (a setup/collection error).
+    pub error: bool,
+    pub timed_out: bool,
+    /// 1-based line where it was first reported.
+    pub line: u64,
+}
+
+/// The failure taxonomy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    TestFailure,
+    Timeout,
+    GpuError,
+    BuildFailure,
+    Infrastructure,
+    Cancelled,
+    GateOnly,
+    /// The job failed but no rule says why.
+    Unknown,
+    /// No failure in the log.
+    Passed,
+}
+
+impl Category {
+    /// A short human name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::TestFailure => "test failure",
+            Category::Timeout => "timeout",
+            Category::GpuError => "GPU/driver error",
+            Category::BuildFailure => "build/install failure",
+            Category::Infrastructure => "infrastructure",
+            Category::Cancelled => "cancelled",
+            Category::GateOnly => "gate only",
+            Category::Unknown => "unknown",
+            Category::Passed => "passed",
+        }
+    }
+
+    /// The stable key used in signatures.
+    pub fn key(self) -> &'static str {
+        match self {
+            Category::TestFailure => "test",
+            Category::Timeout => "timeout",
+            Category::GpuError => "gpu",
+            Category::BuildFailure => "build",
+            Category::Infrastructure => "infra",
+            Category::Cancelled => "cancelled",
+            Category::GateOnly => "gate",
+            Category::Unknown => "unknown",
+            Category::Passed => "passed",
+        }
+    }
+}
+
+impl LogAnalysis {
+    /// The failing step, if any.
+    pub fn failing_step(&self) -> Option<&Step> {
+        self.failing_step.and_then(|i| self.steps.get(i))
+    }
+}

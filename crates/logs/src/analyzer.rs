@@ -1,0 +1,405 @@
+//! The streaming analyser: one pass over the lines, bounded state per open step.
+
+use std::collections::VecDeque;
+use std::io::Read;
+use std::sync::OnceLock;
+
+use memchr::memmem;
+use regex::Regex;
+
+use crate::classify::{Classifier, LineRules};
+use crate::linebuf::{LineBuffer, MAX_LINE};
+use crate::tests_parse::TestCollector;
+use crate::text::{cut, strip_timestamp, timestamp_secs, trim};
+use crate::{Evidence, EvidenceSource, LogAnalysis, Options, Step, SCHEMA_VERSION};
+
+/// Characters kept of an evidence line.
+const PREVIEW_CHARS: usize = 200;
+/// Lines the tail fallback looks back over.
+const TAIL_LINES: usize = 5;
+const EXIT_CODE_NOISE: &[u8] = b"Process completed with exit code";
+
+fn exception_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"\w+(?:Error|Exception)\b\s*:.+").expect("exception regex"))
+}
+
+fn boundary_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^(?:FAILED\b|OK$|Ran \d+ tests? in |=== SUITE RESULT|={3,} \d+ (?:failed|passed)|={3,} short test summary)")
+            .expect("boundary regex")
+    })
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    line: u64,
+    in_step: u64,
+    source: EvidenceSource,
+    text: String,
+}
+
+/// Keeps the last `cap` items.
+fn push_capped<T>(ring: &mut VecDeque<T>, item: T, cap: usize) {
+    if cap == 0 {
+        return;
+    }
+    if ring.len() == cap {
+        ring.pop_front();
+    }
+    ring.push_back(item);
+}
+
+#[derive(Debug, Default)]
+struct Segment {
+    /// `None` until a group opens; `Some("")` for an empty title.
+    name: Option<String>,
+    /// Title of the group closed just before this unnamed segment.
+    title: Option<String>,
+    count: u64,
+    first_line: u64,
+    last_line: u64,
+    first_ts: Option<f64>,
+    last_ts: Option<f64>,
+    failed: bool,
+    /// Entries certainly kept: annotations, and exceptions before a result boundary.
+    valid: VecDeque<Entry>,
+    /// Since the last boundary: annotations (kept) and exceptions (kept only if another
+    /// boundary follows).
+    pending_annotations: VecDeque<Entry>,
+    pending_exceptions: VecDeque<Entry>,
+    /// A result boundary was seen; without one, every exception of the step counts.
+    boundary_seen: bool,
+    /// The last lines, for the tail fallback: (log line, line in step, cleaned text).
+    tail: VecDeque<(u64, u64, String)>,
+}
+
+/// Feeds on chunks of a job log and produces its [`LogAnalysis`].
+pub struct Analyzer {
+    options: Options,
+    lines: LineBuffer,
+    line_no: u64,
+    bytes: u64,
+    long_lines: u64,
+    steps: Vec<Step>,
+    evidence: VecDeque<Evidence>,
+    segment: Segment,
+    last_group_title: Option<String>,
+    tests: TestCollector,
+    rules: LineRules,
+    error_finder: memmem::Finder<'static>,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new(Options::default())
+    }
+}
+
+impl Analyzer {
+    /// A fresh analyser.
+    pub fn new(options: Options) -> Self {
+        let max_tests = options.max_failed_tests;
+        Analyzer {
+            options,
+            lines: LineBuffer::default(),
+            line_no: 0,
+            bytes: 0,
+            long_lines: 0,
+            steps: Vec::new(),
+            evidence: VecDeque::new(),
+            segment: Segment::default(),
+            last_group_title: None,
+            tests: TestCollector::new(max_tests),
+            rules: LineRules::new(),
+            error_finder: memmem::Finder::new(b"##[error]"),
+        }
+    }
+
+    /// Feeds the next chunk, split anywhere.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.bytes += chunk.len() as u64;
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.feed(chunk, &mut |line| self.line(line));
+        self.lines = lines;
+    }
+
+    /// Ends the input and returns the analysis.
+    pub fn finish(mut self) -> LogAnalysis {
+        let mut lines = std::mem::take(&mut self.lines);
+        // As the original splits on "\n", a log ending in a newline has one last empty line.
+        if !lines.finish(&mut |line| self.line(line)) {
+            self.line(b"");
+        }
+        if self.segment.count > 0 {
+            let name = match self.segment.name.take() {
+                Some(n) if !n.is_empty() => n,
+                _ => "(trailing)".to_string(),
+            };
+            self.emit(name);
+        }
+        if self.steps.is_empty() {
+            self.steps.push(Step {
+                name: "(full log)".into(),
+                title: None,
+                first_line: 1,
+                last_line: self.line_no,
+                line_count: self.line_no,
+                duration_secs: None,
+                failed: false,
+            });
+        }
+        let evidence: Vec<Evidence> = self.evidence.into_iter().collect();
+        let (failed_tests, test_summary) = self.tests.finish();
+        let failing_step = failing_step(&self.steps, &failed_tests, &evidence);
+        let verdict = Classifier::decide(&self.rules, &evidence, &failed_tests, &self.steps);
+        let signatures =
+            crate::signature::signatures(verdict.category, &failed_tests, &evidence, &verdict);
+        LogAnalysis {
+            schema_version: SCHEMA_VERSION,
+            lines: self.line_no,
+            bytes: self.bytes,
+            long_lines: self.long_lines,
+            steps: self.steps,
+            failing_step,
+            failed_tests,
+            test_summary,
+            evidence,
+            category: verdict.category,
+            reason: verdict.reason,
+            rule: verdict.rule.map(str::to_string),
+            reason_line: verdict.line,
+            signatures,
+        }
+    }
+
+    fn line(&mut self, raw: &[u8]) {
+        self.line_no += 1;
+        if raw.len() >= MAX_LINE {
+            self.long_lines += 1;
+        }
+        let raw = if self.line_no == 1 {
+            // A BOM would hide the first line's markers (a defect of the original).
+            raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw)
+        } else {
+            raw
+        };
+        let stripped = strip_timestamp(raw);
+        if let Some(title) = stripped.strip_prefix(b"##[group]") {
+            if self.segment.name.is_some() || self.segment.count > 0 {
+                let name = match self.segment.name.take() {
+                    Some(n) if !n.is_empty() => n,
+                    _ => "(preamble)".to_string(),
+                };
+                self.emit(name);
+            }
+            let title = String::from_utf8_lossy(trim(title)).into_owned();
+            self.rules.feed(title.as_bytes(), self.line_no);
+            self.segment = Segment {
+                name: Some(title),
+                ..Segment::default()
+            };
+            return;
+        }
+        if trim(stripped) == b"##[endgroup]" {
+            if let Some(name) = self.segment.name.take() {
+                self.last_group_title = Some(name.clone());
+                self.emit(name);
+                self.segment = Segment {
+                    title: self.last_group_title.clone(),
+                    ..Segment::default()
+                };
+            }
+            return;
+        }
+        self.content(raw, stripped);
+    }
+
+    fn content(&mut self, raw: &[u8], stripped: &[u8]) {
+        let line = self.line_no;
+        let cap = self.options.max_errors_per_step;
+        let seg = &mut self.segment;
+        seg.count += 1;
+        if seg.count == 1 {
+            seg.first_line = line;
+            if seg.title.is_none() && seg.name.is_none() {
+                seg.title = self.last_group_title.clone();
+            }
+        }
+        seg.last_line = line;
+        if let Some(ts) = timestamp_secs(raw) {
+            if seg.first_ts.is_none() {
+                seg.first_ts = Some(ts);
+            }
+            seg.last_ts = Some(ts);
+        }
+        let cleaned = trim(stripped);
+        let in_step = seg.count;
+        let text = || String::from_utf8_lossy(cleaned);
+
+        if cleaned.is_empty() {
+            push_capped(&mut seg.tail, (line, in_step, String::new()), TAIL_LINES);
+            return;
+        }
+        push_capped(
+            &mut seg.tail,
+            (line, in_step, cut(&text(), PREVIEW_CHARS)),
+            TAIL_LINES,
+        );
+
+        let mut entry = None;
+        if let Some(at) = self.error_finder.find(cleaned) {
+            seg.failed = true;
+            let message = trim(&cleaned[at + b"##[error]".len()..]);
+            if !message.starts_with(EXIT_CODE_NOISE) {
+                entry = Some(Entry {
+                    line,
+                    in_step,
+                    source: EvidenceSource::Annotation,
+                    text: cut(&String::from_utf8_lossy(message), PREVIEW_CHARS),
+                });
+            }
+        } else if (memmem::find(cleaned, b"Error").is_some()
+            || memmem::find(cleaned, b"Exception").is_some())
+            && exception_re().is_match(&text())
+        {
+            entry = Some(Entry {
+                line,
+                in_step,
+                source: EvidenceSource::Exception,
+                text: cut(&text(), PREVIEW_CHARS),
+            });
+        }
+        if matches!(cleaned[0], b'F' | b'O' | b'R' | b'=') && boundary_re().is_match(&text()) {
+            // Everything before a result boundary is test output: its exceptions count.
+            seg.boundary_seen = true;
+            let mut merged: Vec<Entry> = seg
+                .pending_annotations
+                .drain(..)
+                .chain(seg.pending_exceptions.drain(..))
+                .collect();
+            merged.sort_by_key(|e| e.line);
+            for e in merged {
+                push_capped(&mut seg.valid, e, cap);
+            }
+        }
+        match entry {
+            Some(e) if e.source == EvidenceSource::Annotation => {
+                push_capped(&mut seg.pending_annotations, e, cap)
+            }
+            Some(e) => push_capped(&mut seg.pending_exceptions, e, cap),
+            None => {}
+        }
+        self.tests.feed(cleaned, line);
+        self.rules.feed(cleaned, line);
+    }
+
+    fn emit(&mut self, name: String) {
+        let seg = std::mem::take(&mut self.segment);
+        let index = self.steps.len();
+        let cap = self.options.max_errors_per_step;
+        // Exceptions after the last result boundary are cleanup noise; with no boundary the
+        // whole step is test output.
+        let trailing_exceptions = if seg.boundary_seen {
+            VecDeque::new()
+        } else {
+            seg.pending_exceptions
+        };
+        let mut entries: Vec<Entry> = seg
+            .valid
+            .into_iter()
+            .chain(seg.pending_annotations)
+            .chain(trailing_exceptions)
+            .collect();
+        entries.sort_by_key(|e| e.line);
+        if entries.len() > cap {
+            entries.drain(..entries.len() - cap);
+        }
+        if entries.is_empty() {
+            if let Some((line, in_step, text)) = seg
+                .tail
+                .iter()
+                .rev()
+                .find(|(_, _, t)| !t.is_empty() && !t.starts_with("##["))
+            {
+                entries.push(Entry {
+                    line: *line,
+                    in_step: *in_step,
+                    source: EvidenceSource::Tail,
+                    text: text.clone(),
+                });
+            }
+        }
+        for e in entries {
+            push_capped(
+                &mut self.evidence,
+                Evidence {
+                    step: index,
+                    line: e.line,
+                    line_in_step: e.in_step,
+                    source: e.source,
+                    text: e.text,
+                },
+                self.options.max_evidence,
+            );
+        }
+        self.steps.push(Step {
+            name,
+            title: seg.title,
+            first_line: seg.first_line,
+            last_line: seg.last_line,
+            line_count: seg.count,
+            duration_secs: match (seg.first_ts, seg.last_ts) {
+                (Some(a), Some(b)) if b >= a => Some(((b - a) * 1000.0).round() / 1000.0),
+                _ => None,
+            },
+            failed: seg.failed,
+        });
+    }
+}
+
+/// The step the job failed in: the one holding the first failed test, else the last step
+/// with an `##[error]`.
+fn failing_step(
+    steps: &[Step],
+    tests: &[crate::FailedTest],
+    evidence: &[Evidence],
+) -> Option<usize> {
+    if let Some(first) = tests.first() {
+        if let Some(i) = steps
+            .iter()
+            .position(|s| s.first_line <= first.line && first.line <= s.last_line)
+        {
+            return Some(i);
+        }
+    }
+    steps.iter().rposition(|s| s.failed).or_else(|| {
+        evidence
+            .iter()
+            .find(|e| e.source != EvidenceSource::Tail)
+            .map(|e| e.step)
+    })
+}
+
+/// Analyses a whole reader, in 64 KiB chunks.
+pub fn analyze_reader(mut reader: impl Read) -> std::io::Result<LogAnalysis> {
+    let mut analyzer = Analyzer::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => analyzer.feed(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(analyzer.finish())
+}
+
+/// Analyses a log held in memory (tests, small inputs).
+pub fn analyze_bytes(log: &[u8]) -> LogAnalysis {
+    let mut analyzer = Analyzer::default();
+    analyzer.feed(log);
+    analyzer.finish()
+}

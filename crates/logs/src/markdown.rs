@@ -1,0 +1,153 @@
+//! The builtin report: the same section headings the LLM backends use, filled from the
+//! analysis alone. Log text is untrusted: it only ever appears inside code spans (no HTML, no
+//! @-mentions, no links), with table pipes escaped.
+
+use crate::{Category, EvidenceSource, LogAnalysis};
+
+/// Links and names the log itself does not know.
+#[derive(Debug, Clone, Default)]
+pub struct ReportContext {
+    /// The job's page, for "see the log" links.
+    pub job_url: Option<String>,
+    /// The commit the job ran on.
+    pub commit: Option<String>,
+    /// `owner/name` of the repository, for the commit link.
+    pub repo: Option<String>,
+}
+
+/// Text as an inline code span that renders literally, whatever it contains.
+fn code(text: &str, in_table: bool) -> String {
+    let mut t = text.replace(['\n', '\r'], " ");
+    if in_table {
+        t = t.replace('|', "\\|");
+    }
+    let longest = t.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 && !t.is_empty() {
+        return format!("`{t}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {t} {fence}")
+}
+
+fn duration(secs: f64) -> String {
+    let s = secs.round() as u64;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {}s", s / 60, s % 60),
+        _ => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// Renders the analysis as the per-job report.
+pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
+    let mut out = String::new();
+    if let Some(commit) = &ctx.commit {
+        out.push_str("### Commit Info\n\n");
+        match &ctx.repo {
+            Some(repo) => out.push_str(&format!(
+                "- **Commit**: [`{}`](https://github.com/{repo}/commit/{commit})\n",
+                &commit[..commit.len().min(7)]
+            )),
+            None => out.push_str(&format!("- **Commit**: {}\n", code(commit, false))),
+        }
+        out.push('\n');
+    }
+
+    out.push_str("### Failure Summary\n\n");
+    out.push_str(&format!("- **Category**: {}\n", a.category.label()));
+    out.push_str(&format!("- **Why**: {}\n", code(&a.reason, false)));
+    if let Some(step) = a.failing_step() {
+        let name = step
+            .title
+            .as_deref()
+            .filter(|_| step.name.starts_with('('))
+            .unwrap_or(&step.name);
+        let took = step
+            .duration_secs
+            .map(|d| format!(", {}", duration(d)))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "- **Failing step**: {} (log lines {}–{}{took})\n",
+            code(name, false),
+            step.first_line,
+            step.last_line
+        ));
+    }
+    if let Some(summary) = &a.test_summary {
+        out.push_str(&format!("- **Test run**: {}\n", code(summary, false)));
+    }
+    out.push('\n');
+
+    if !a.failed_tests.is_empty() {
+        out.push_str("### Failed Tests\n\n| Test File | Test Function | Error |\n|---|---|---|\n");
+        for t in &a.failed_tests {
+            let file = t.file.as_deref().map_or("—".to_string(), |f| code(f, true));
+            let mut error = t
+                .message
+                .as_deref()
+                .map_or("—".to_string(), |m| code(m, true));
+            if t.timed_out {
+                error = format!("⏱ {error}");
+            }
+            out.push_str(&format!("| {file} | {} | {error} |\n", code(&t.name, true)));
+        }
+        out.push('\n');
+    }
+
+    let shown: Vec<_> = a
+        .evidence
+        .iter()
+        .filter(|e| e.source != EvidenceSource::Tail || a.category == Category::Unknown)
+        .rev()
+        .take(15)
+        .collect();
+    if !shown.is_empty() {
+        out.push_str("### Evidence\n\n");
+        for e in shown.into_iter().rev() {
+            let step = a.steps.get(e.step).map_or("?", |s| s.name.as_str());
+            out.push_str(&format!(
+                "- line {} ({}): {}\n",
+                e.line,
+                code(step, false),
+                code(&e.text, false)
+            ));
+        }
+        if let Some(url) = &ctx.job_url {
+            out.push_str(&format!("\nFull log: [job page]({url})\n"));
+        }
+        out.push('\n');
+    }
+
+    if !a.signatures.is_empty() {
+        out.push_str("### Failure Cluster\n\n");
+        for s in a.signatures.iter().take(10) {
+            out.push_str(&format!("- {}\n", code(s, false)));
+        }
+        if a.signatures.len() > 10 {
+            out.push_str(&format!("- … and {} more\n", a.signatures.len() - 10));
+        }
+        out.push('\n');
+    }
+
+    out.push_str("### Status (factual, no priority)\n\n");
+    out.push_str(&format!(
+        "Analysed from the job log alone ({} lines) by the builtin analyser: no source checkout, no LLM.\n",
+        a.lines
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_survive_backticks_pipes_and_html() {
+        assert_eq!(code("a|b", true), "`a\\|b`");
+        assert_eq!(code("x `y` z", false), "`` x `y` z ``");
+        assert_eq!(
+            code("<!-- processed_job_ids: 1 --> @someone", false),
+            "`<!-- processed_job_ids: 1 --> @someone`"
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! The builtin analyst: the log engine's findings as a report. No LLM, deterministic, and
+//! always available, so the bot is useful on its own and tests are exact.
+
+use futures_util::future::BoxFuture;
+
+use super::{AnalysisError, Analyst, JobReport, JobRequest};
+use crate::github::GithubError;
+use crate::logs::{render_markdown, Analyzer, ReportContext};
+
+/// Streams the job's log through the log engine.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuiltinAnalyst;
+
+/// What the builtin analyst names itself in footers.
+pub const PRODUCER: &str = "sglang-bot builtin analyser";
+
+impl Analyst for BuiltinAnalyst {
+    fn analyze_job<'a>(
+        &'a self,
+        request: JobRequest<'a>,
+    ) -> BoxFuture<'a, Result<JobReport, AnalysisError>> {
+        Box::pin(async move {
+            let mut log = match request.client.job_log(request.repo, request.job.id).await {
+                Ok(log) => log,
+                Err(GithubError::LogsExpired { status, .. }) => {
+                    return Err(AnalysisError::LogUnavailable(format!(
+                        "GitHub answered {status} for the log of job {}",
+                        request.job.id
+                    )))
+                }
+                Err(e) => return Err(AnalysisError::Failed(e.into())),
+            };
+            let mut analyzer = Analyzer::default();
+            while let Some(chunk) = log.next_chunk().await {
+                let chunk = chunk.map_err(|e| {
+                    AnalysisError::Failed(anyhow::anyhow!(
+                        "reading the log of job {}: {e}",
+                        request.job.id
+                    ))
+                })?;
+                analyzer.feed(&chunk);
+            }
+            let analysis = analyzer.finish();
+            let ctx = ReportContext {
+                job_url: request.job.html_url.clone(),
+                commit: Some(request.run.head_sha.clone()).filter(|s| !s.is_empty()),
+                repo: Some(request.repo.to_string()),
+            };
+            Ok(JobReport {
+                markdown: render_markdown(&analysis, &ctx),
+                producer: PRODUCER.to_string(),
+                note: None,
+                signature: analysis.signatures.first().cloned(),
+            })
+        })
+    }
+
+    fn producer(&self) -> &str {
+        PRODUCER
+    }
+}
