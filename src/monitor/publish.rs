@@ -150,11 +150,10 @@ pub async fn write_parts(
             Some(old) => match client.update_comment(repo, old.id, body).await {
                 Ok(()) => written.updated.push(old.id),
                 Err(GithubError::NotFound { .. }) => {
-                    let c = client
-                        .create_comment(repo, issue, body)
+                    let c = post_part(client, repo, issue, body)
                         .await
                         .context("re-creating a vanished part")?;
-                    written.created.push(c.id);
+                    written.created.push(c);
                 }
                 Err(e) => {
                     return Err(e)
@@ -162,11 +161,10 @@ pub async fn write_parts(
                 }
             },
             None => {
-                let c = client
-                    .create_comment(repo, issue, body)
+                let c = post_part(client, repo, issue, body)
                     .await
                     .with_context(|| format!("posting part {}", i + 1))?;
-                written.created.push(c.id);
+                written.created.push(c);
             }
         }
     }
@@ -178,6 +176,46 @@ pub async fn write_parts(
         written.deleted.push(old.id);
     }
     Ok(written)
+}
+
+/// Attempts at posting one part when GitHub's answer is lost or a server error.
+const POST_ATTEMPTS: u32 = 3;
+
+/// Posts a part and returns its comment id. A POST is not idempotent: after a 5xx or a lost
+/// answer the comment may exist anyway, so before trying again the issue is re-read and an
+/// identical comment is adopted instead of posting a duplicate.
+async fn post_part(
+    client: &Client,
+    repo: &str,
+    issue: u64,
+    body: &str,
+) -> Result<u64, GithubError> {
+    let mut attempt = 1;
+    loop {
+        match client.create_comment(repo, issue, body).await {
+            Ok(c) => return Ok(c.id),
+            Err(e) if attempt < POST_ATTEMPTS && outcome_unknown(&e) => {
+                tracing::warn!(
+                    "posting a comment on #{issue} failed ({e}); checking whether it landed"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(500 * u64::from(attempt)))
+                    .await;
+                if let Ok(comments) = client.comments(repo, issue).await {
+                    if let Some(c) = comments.iter().rev().find(|c| c.body == body) {
+                        return Ok(c.id);
+                    }
+                }
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Whether a failed write may or may not have reached GitHub.
+fn outcome_unknown(e: &GithubError) -> bool {
+    matches!(e, GithubError::Transport { .. })
+        || matches!(e, GithubError::Http { status, .. } if *status >= 500)
 }
 
 #[cfg(test)]

@@ -36,6 +36,8 @@ pub struct WorkflowOutcome {
     pub error: Option<String>,
     /// Comments left untouched because they could not be read back.
     pub frozen: Vec<u64>,
+    /// The daily issue written to (found or created during the tick).
+    pub issue: Option<u64>,
 }
 
 /// What the tick did.
@@ -145,6 +147,7 @@ pub async fn run_tick(
             tracing::error!("{}: {e:#}", wf.file);
             outcome.error = Some(format!("{e:#}"));
         }
+        report.issue = report.issue.or(outcome.issue);
         report.workflows.push(outcome);
         if mode == MonitorOutput::DailyIssue {
             if let Err(e) = state.save(&config.monitor.state_file) {
@@ -349,7 +352,12 @@ async fn process_workflow(
             }
         }
     }
-    if outcome.analysed.is_empty() {
+    // Analyses kept in the local cache by a tick whose write failed are published now.
+    let unpublished = mode == MonitorOutput::DailyIssue
+        && cached
+            .iter()
+            .any(|a| !located.processed.contains(&a.job_id));
+    if outcome.analysed.is_empty() && !unpublished {
         return Ok(());
     }
 
@@ -394,7 +402,9 @@ async fn process_workflow(
             .client
             .comments(bot_repo, issue)
             .await
-            .unwrap_or_default();
+            .with_context(|| {
+                format!("cannot read the comments of #{issue}, so nothing is written")
+            })?;
         publish::locate(&comments, ctx.login.unwrap_or_default(), ctx.workflow)
     };
     let all = publish::merge(&located.recovered, &cached, &outcome.analysed);
@@ -408,12 +418,14 @@ async fn process_workflow(
         upstream,
     }
     .render_parts();
-    outcome.written = publish::write_parts(ctx.client, bot_repo, issue, &located, &parts).await?;
-    outcome.parts = parts;
+    // Cache first: if the write fails, the next tick publishes these without analysing again.
     let day = state.day(ctx.date);
     day.issue_number = Some(issue);
     let wf_state = day.workflows.entry(ctx.workflow.to_string()).or_default();
     wf_state.job_analyses = all;
     wf_state.last_pending_count = outcome.pending as u64;
+    outcome.issue = Some(issue);
+    outcome.written = publish::write_parts(ctx.client, bot_repo, issue, &located, &parts).await?;
+    outcome.parts = parts;
     Ok(())
 }

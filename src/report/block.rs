@@ -77,7 +77,7 @@ pub fn render_block(job: &JobAnalysis) -> String {
         // A stub read back from an earlier comment: keep it as it was.
         (STUB_SUFFIX, report.to_string())
     } else if is_stub(report) {
-        (STUB_SUFFIX, stub_body(job))
+        (STUB_SUFFIX, stub_body(job, stub_reason(report)))
     } else {
         ("", balance_details(report))
     };
@@ -98,14 +98,35 @@ pub fn render_block(job: &JobAnalysis) -> String {
     )
 }
 
-fn stub_body(job: &JobAnalysis) -> String {
+/// The cause a failed analysis states about itself (`Analysis failed: <why>`), on one line.
+fn stub_reason(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    let rest = if lower.starts_with("analysis failed:") {
+        &text["analysis failed:".len()..]
+    } else {
+        return None;
+    };
+    let line = rest.lines().next().unwrap_or("").trim();
+    let line: String = line
+        .chars()
+        .filter(|c| !matches!(c, '`' | '<' | '>'))
+        .take(300)
+        .collect();
+    (!line.is_empty()).then_some(line)
+}
+
+fn stub_body(job: &JobAnalysis, reason: Option<String>) -> String {
     let log = if job.run_url.is_empty() || job.job_id == 0 {
         String::new()
     } else {
         job.job_url()
     };
+    let why = match reason {
+        Some(r) => format!("The analysis could not run: `{r}`. This job needs manual triage."),
+        None => "The analysis produced no usable output (a timeout, a log that could not be downloaded, or a crash); this job needs manual triage.".into(),
+    };
     format!(
-        "{STUB_BODY_START} The analysis produced no usable output (a timeout, a log that could not be downloaded, or a crash); this job needs manual triage.\n\n- **Run**: [{run}]({run})\n- **Job log**: [{log}]({log})\n- **Job ID**: `{id}`\n- **Failed step(s)**: {steps}\n- **Started (UTC)**: {started}",
+        "{STUB_BODY_START} {why}\n\n- **Run**: [{run}]({run})\n- **Job log**: [{log}]({log})\n- **Job ID**: `{id}`\n- **Failed step(s)**: {steps}\n- **Started (UTC)**: {started}",
         run = job.run_url,
         id = job.job_id,
         steps = job.steps_text(),
@@ -337,6 +358,21 @@ mod tests {
             assert_eq!(again, rendered);
             assert_eq!(again.matches("analysis failed").count(), 1);
         }
+    }
+
+    #[test]
+    fn a_failed_analysis_states_its_cause_in_the_stub_without_markup() {
+        let rendered = render_block(&job(
+            6,
+            "Analysis failed: GitHub answered 410 for the log of job 6 <details>`x`",
+        ));
+        assert!(
+            rendered.contains(
+                "The analysis could not run: `GitHub answered 410 for the log of job 6 detailsx`."
+            ),
+            "{rendered}"
+        );
+        assert_eq!(parse_blocks(&rendered)[0].job_id, 6);
     }
 
     #[test]

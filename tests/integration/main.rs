@@ -6,4 +6,5 @@ mod cli;
 mod daily_issue;
 mod github_client;
 mod harness;
+mod monitor;
 mod workspace;

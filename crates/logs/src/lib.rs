@@ -88,6 +88,17 @@ pub struct Step {
     pub failed: bool,
 }
 
+impl Step {
+    /// What a reader calls this step: the group it belongs to when the original's split left it
+    /// unnamed (`(preamble)` output after a group's command echo), else its own name.
+    pub fn display_name(&self) -> &str {
+        self.title
+            .as_deref()
+            .filter(|_| self.name.starts_with('('))
+            .unwrap_or(&self.name)
+    }
+}
+
 /// Where an evidence line came from (the original's three kinds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

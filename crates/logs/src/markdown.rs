@@ -57,11 +57,7 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
     out.push_str(&format!("- **Category**: {}\n", a.category.label()));
     out.push_str(&format!("- **Why**: {}\n", code(&a.reason, false)));
     if let Some(step) = a.failing_step() {
-        let name = step
-            .title
-            .as_deref()
-            .filter(|_| step.name.starts_with('('))
-            .unwrap_or(&step.name);
+        let name = step.display_name();
         let took = step
             .duration_secs
             .map(|d| format!(", {}", duration(d)))
@@ -104,7 +100,7 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
     if !shown.is_empty() {
         out.push_str("### Evidence\n\n");
         for e in shown.into_iter().rev() {
-            let step = a.steps.get(e.step).map_or("?", |s| s.name.as_str());
+            let step = a.steps.get(e.step).map_or("?", |s| s.display_name());
             out.push_str(&format!(
                 "- line {} ({}): {}\n",
                 e.line,

@@ -159,6 +159,10 @@ pub struct Fault {
     /// Close the connection without answering.
     #[serde(default)]
     pub drop_connection: bool,
+    /// Handle the request first (a write takes effect), then answer with the fault: the
+    /// answer GitHub lost after doing the work.
+    #[serde(default)]
+    pub after_handling: bool,
 }
 
 fn default_event() -> String {

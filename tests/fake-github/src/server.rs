@@ -148,6 +148,28 @@ pub async fn handle(
             }
         })
     };
+    if let Some(f) = fault.as_ref().filter(|f| f.after_handling) {
+        let _ = route(&method, &path, &q, &body, auth.as_deref(), &world, &base).await;
+        let status = f.status.unwrap_or(502);
+        record(
+            &world,
+            &method,
+            &path_and_query,
+            status,
+            auth.is_some(),
+            body.len(),
+        );
+        if f.drop_connection {
+            return Err(Dropped);
+        }
+        return Ok(Response::builder()
+            .status(status)
+            .header("content-type", "application/json; charset=utf-8")
+            .body(full(
+                json!({"message": format!("injected fault {status} after handling")}).to_string(),
+            ))
+            .expect("fault response"));
+    }
     if let Some(f) = fault {
         if f.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(f.delay_ms)).await;
