@@ -13,6 +13,7 @@ pub mod daily_issue;
 pub mod github;
 pub mod logging;
 pub mod monitor;
+pub mod progress;
 pub mod redact;
 pub mod report;
 pub mod state;
@@ -48,6 +49,7 @@ pub fn run() -> i32 {
         cli.global.log_format,
         redactor.clone(),
     );
+    progress::init(cli.global.quiet == 0 && cli.global.log_format == cli::LogFormat::Text);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -26,7 +26,8 @@ impl Write for RedactingWriter {
         }
         let text = String::from_utf8_lossy(&self.buffer);
         let clean = self.redactor.redact(&text);
-        let result = std::io::stderr().lock().write_all(clean.as_bytes());
+        let result =
+            crate::progress::suspend(|| std::io::stderr().lock().write_all(clean.as_bytes()));
         self.buffer.clear();
         result
     }

@@ -290,6 +290,8 @@ async fn process_workflow(
     }
 
     let parallel = config.monitor.parallel.max(1);
+    let bar = crate::progress::bar(queue.len() as u64, ctx.workflow);
+    let bar = &bar;
     let results: Vec<(
         WorkflowRun,
         Job,
@@ -307,12 +309,14 @@ async fn process_workflow(
                     job: &job,
                 })
                 .await;
+            bar.inc(1);
             (run, job, result)
         })
         .buffered(parallel)
         .collect()
         .await;
 
+    bar.finish_and_clear();
     for (run, job, result) in results {
         let base = JobAnalysis {
             job_id: job.id,
