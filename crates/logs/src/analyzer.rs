@@ -135,6 +135,8 @@ impl Analyzer {
         if self.segment.count > 0 {
             let name = match self.segment.name.take() {
                 Some(n) if !n.is_empty() => n,
+                // With no segment before it, this is the whole log (no group markers).
+                _ if self.steps.is_empty() => "(full log)".to_string(),
                 _ => "(trailing)".to_string(),
             };
             self.emit(name);
