@@ -10,6 +10,7 @@ mod analyzer;
 mod classify;
 pub mod linebuf;
 mod markdown;
+pub mod prefilter;
 mod signature;
 mod tests_parse;
 pub mod text;

@@ -74,7 +74,11 @@ fn g32_exit_code_annotations_are_noise_and_other_annotations_are_evidence() {
     ]));
     assert_eq!(
         evidence(&a),
-        [("Run t".to_string(), EvidenceSource::Annotation, "boom".to_string())]
+        [(
+            "Run t".to_string(),
+            EvidenceSource::Annotation,
+            "boom".to_string()
+        )]
     );
 }
 
@@ -99,9 +103,9 @@ fn g33_loky_noise_after_the_result_boundary_is_dropped_but_kept_before_it() {
         "KeyError: '/loky-1234-abcd'",
         "FAILED test_a.py::test_x - AssertionError: 1 != 2",
     ]));
-    assert!(evidence(&before).iter().any(|e| e.1
-        == EvidenceSource::Exception
-        && e.2 == "KeyError: '/loky-1234-abcd'"));
+    assert!(evidence(&before)
+        .iter()
+        .any(|e| e.1 == EvidenceSource::Exception && e.2 == "KeyError: '/loky-1234-abcd'"));
 }
 
 #[test]
@@ -160,7 +164,10 @@ fn g35_a_step_without_entries_yields_its_last_meaningful_line() {
     let ev = evidence(&a);
     assert_eq!(ev.len(), 1, "{ev:?}");
     assert_eq!(ev[0].1, EvidenceSource::Tail);
-    assert_eq!(ev[0].2, format!("{TS}the last words").trim_start_matches(TS));
+    assert_eq!(
+        ev[0].2,
+        format!("{TS}the last words").trim_start_matches(TS)
+    );
 }
 
 #[test]
