@@ -4,17 +4,21 @@ use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::OnceLock;
 
-use memchr::memmem;
 use regex::Regex;
 
 use crate::classify::{Classifier, LineRules};
 use crate::linebuf::{LineBuffer, MAX_LINE};
+use crate::scan::{self, ChunkHits, Mask};
 use crate::tests_parse::TestCollector;
-use crate::text::{cut, strip_timestamp, timestamp_secs, trim};
+use crate::text::{cut, timestamp_len, timestamp_secs, trim};
 use crate::{Evidence, EvidenceSource, LogAnalysis, Options, Step, SCHEMA_VERSION};
 
 /// Characters kept of an evidence line.
 const PREVIEW_CHARS: usize = 200;
+/// Steps recorded one by one; later ones are folded into the last (a job printing
+/// thousands of `::group::` blocks must not grow memory without bound).
+const MAX_STEPS: usize = 1000;
+const FOLDED: &str = "(later steps, folded)";
 /// Lines the tail fallback looks back over.
 const TAIL_LINES: usize = 5;
 const EXIT_CODE_NOISE: &[u8] = b"Process completed with exit code";
@@ -24,10 +28,10 @@ fn exception_re() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"\w+(?:Error|Exception)\b\s*:.+").expect("exception regex"))
 }
 
-fn boundary_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
+fn boundary_re() -> &'static regex::bytes::Regex {
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"^(?:FAILED\b|OK$|Ran \d+ tests? in |=== SUITE RESULT|={3,} \d+ (?:failed|passed)|={3,} short test summary)")
+        regex::bytes::Regex::new(r"^(?:FAILED\b|OK$|Ran \d+ tests? in |=== SUITE RESULT|={3,} \d+ (?:failed|passed)|={3,} short test summary)")
             .expect("boundary regex")
     })
 }
@@ -61,7 +65,8 @@ struct Segment {
     first_line: u64,
     last_line: u64,
     first_ts: Option<f64>,
-    last_ts: Option<f64>,
+    /// The timestamp prefix of the segment's last timestamped line, parsed at the end.
+    last_ts: TimestampPrefix,
     failed: bool,
     /// Entries certainly kept: annotations, and exceptions before a result boundary.
     valid: VecDeque<Entry>,
@@ -71,8 +76,69 @@ struct Segment {
     pending_exceptions: VecDeque<Entry>,
     /// A result boundary was seen; without one, every exception of the step counts.
     boundary_seen: bool,
-    /// The last lines, for the tail fallback: (log line, line in step, cleaned text).
-    tail: VecDeque<(u64, u64, String)>,
+    /// The last lines, for the tail fallback.
+    tail: TailRing,
+}
+
+/// Longest timestamp prefix kept (`2026-04-21T03:15:42.1234567Z ` is 29 bytes).
+const TS_PREFIX: usize = 40;
+
+/// A copy of a timestamp prefix in place, so tracking the last one never allocates.
+#[derive(Debug, Clone, Copy)]
+struct TimestampPrefix {
+    bytes: [u8; TS_PREFIX],
+    len: usize,
+}
+
+impl Default for TimestampPrefix {
+    fn default() -> Self {
+        TimestampPrefix {
+            bytes: [0; TS_PREFIX],
+            len: 0,
+        }
+    }
+}
+
+impl TimestampPrefix {
+    fn set(&mut self, prefix: &[u8]) {
+        let n = prefix.len().min(TS_PREFIX);
+        self.bytes[..n].copy_from_slice(&prefix[..n]);
+        self.len = n;
+    }
+
+    fn secs(&self) -> Option<f64> {
+        timestamp_secs(&self.bytes[..self.len])
+    }
+}
+
+/// Bytes kept of each tail line (a preview is 200 characters of at most 4 bytes).
+const TAIL_BYTES: usize = 4 * PREVIEW_CHARS;
+
+/// The last [`TAIL_LINES`] cleaned lines of a segment in reused buffers: (log line, line in
+/// step, bytes).
+#[derive(Debug, Default)]
+struct TailRing {
+    slots: [(u64, u64, Vec<u8>); TAIL_LINES],
+    next: usize,
+    len: usize,
+}
+
+impl TailRing {
+    fn push(&mut self, line: u64, in_step: u64, text: &[u8]) {
+        let slot = &mut self.slots[self.next];
+        slot.0 = line;
+        slot.1 = in_step;
+        slot.2.clear();
+        slot.2
+            .extend_from_slice(&text[..text.len().min(TAIL_BYTES)]);
+        self.next = (self.next + 1) % TAIL_LINES;
+        self.len = (self.len + 1).min(TAIL_LINES);
+    }
+
+    /// Newest first.
+    fn newest_first(&self) -> impl Iterator<Item = &(u64, u64, Vec<u8>)> {
+        (0..self.len).map(move |k| &self.slots[(self.next + TAIL_LINES - 1 - k) % TAIL_LINES])
+    }
 }
 
 /// Feeds on chunks of a job log and produces its [`LogAnalysis`].
@@ -88,7 +154,7 @@ pub struct Analyzer {
     last_group_title: Option<String>,
     tests: TestCollector,
     rules: LineRules,
-    error_finder: memmem::Finder<'static>,
+    hits: ChunkHits,
 }
 
 impl Default for Analyzer {
@@ -113,7 +179,7 @@ impl Analyzer {
             last_group_title: None,
             tests: TestCollector::new(max_tests),
             rules: LineRules::new(),
-            error_finder: memmem::Finder::new(b"##[error]"),
+            hits: ChunkHits::default(),
         }
     }
 
@@ -121,7 +187,23 @@ impl Analyzer {
     pub fn feed(&mut self, chunk: &[u8]) {
         self.bytes += chunk.len() as u64;
         let mut lines = std::mem::take(&mut self.lines);
-        lines.feed(chunk, &mut |line| self.line(line));
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.scan(chunk);
+        let base = chunk.as_ptr() as usize;
+        let end = base + chunk.len();
+        lines.feed(chunk, &mut |line| {
+            // A line lying inside the chunk is searched on its own only if the chunk's one
+            // search found a needle in it; one assembled from two chunks always is.
+            let at = line.as_ptr() as usize;
+            let inside = at >= base && at + line.len() <= end;
+            let mask = if !inside || hits.any(at - base, at - base + line.len()) {
+                scan::line_mask(line)
+            } else {
+                0
+            };
+            self.line(line, mask)
+        });
+        self.hits = hits;
         self.lines = lines;
     }
 
@@ -129,8 +211,8 @@ impl Analyzer {
     pub fn finish(mut self) -> LogAnalysis {
         let mut lines = std::mem::take(&mut self.lines);
         // As the original splits on "\n", a log ending in a newline has one last empty line.
-        if !lines.finish(&mut |line| self.line(line)) {
-            self.line(b"");
+        if !lines.finish(&mut |line| self.line(line, scan::line_mask(line))) {
+            self.line(b"", 0);
         }
         if self.segment.count > 0 {
             let name = match self.segment.name.take() {
@@ -176,7 +258,7 @@ impl Analyzer {
         }
     }
 
-    fn line(&mut self, raw: &[u8]) {
+    fn line(&mut self, raw: &[u8], mask: Mask) {
         self.line_no += 1;
         if raw.len() >= MAX_LINE {
             self.long_lines += 1;
@@ -187,7 +269,8 @@ impl Analyzer {
         } else {
             raw
         };
-        let stripped = strip_timestamp(raw);
+        let ts = timestamp_len(raw);
+        let stripped = ts.map_or(raw, |n| &raw[n..]);
         if let Some(title) = stripped.strip_prefix(b"##[group]") {
             if self.segment.name.is_some() || self.segment.count > 0 {
                 let name = match self.segment.name.take() {
@@ -197,7 +280,11 @@ impl Analyzer {
                 self.emit(name);
             }
             let title = String::from_utf8_lossy(trim(title)).into_owned();
-            self.rules.feed(title.as_bytes(), self.line_no);
+            self.rules.feed(
+                title.as_bytes(),
+                self.line_no,
+                scan::line_mask(title.as_bytes()),
+            );
             self.segment = Segment {
                 name: Some(title),
                 ..Segment::default()
@@ -215,10 +302,10 @@ impl Analyzer {
             }
             return;
         }
-        self.content(raw, stripped);
+        self.content(raw, ts, stripped, mask);
     }
 
-    fn content(&mut self, raw: &[u8], stripped: &[u8]) {
+    fn content(&mut self, raw: &[u8], ts: Option<usize>, stripped: &[u8], mask: Mask) {
         let line = self.line_no;
         let cap = self.options.max_errors_per_step;
         let seg = &mut self.segment;
@@ -230,28 +317,28 @@ impl Analyzer {
             }
         }
         seg.last_line = line;
-        if let Some(ts) = timestamp_secs(raw) {
+        if let Some(n) = ts {
             if seg.first_ts.is_none() {
-                seg.first_ts = Some(ts);
+                seg.first_ts = timestamp_secs(raw);
             }
-            seg.last_ts = Some(ts);
+            seg.last_ts.set(&raw[..n]);
         }
         let cleaned = trim(stripped);
         let in_step = seg.count;
         let text = || String::from_utf8_lossy(cleaned);
 
+        seg.tail.push(line, in_step, cleaned);
         if cleaned.is_empty() {
-            push_capped(&mut seg.tail, (line, in_step, String::new()), TAIL_LINES);
             return;
         }
-        push_capped(
-            &mut seg.tail,
-            (line, in_step, cut(&text(), PREVIEW_CHARS)),
-            TAIL_LINES,
-        );
 
         let mut entry = None;
-        if let Some(at) = self.error_finder.find(cleaned) {
+        let annotation = if mask & scan::ANNOTATION != 0 {
+            scan::needles().annotation.find(cleaned)
+        } else {
+            None
+        };
+        if let Some(at) = annotation {
             seg.failed = true;
             let message = trim(&cleaned[at + b"##[error]".len()..]);
             if !message.starts_with(EXIT_CODE_NOISE) {
@@ -262,10 +349,7 @@ impl Analyzer {
                     text: cut(&String::from_utf8_lossy(message), PREVIEW_CHARS),
                 });
             }
-        } else if (memmem::find(cleaned, b"Error").is_some()
-            || memmem::find(cleaned, b"Exception").is_some())
-            && exception_re().is_match(&text())
-        {
+        } else if scan::has_exception_word(cleaned, mask) && exception_re().is_match(&text()) {
             entry = Some(Entry {
                 line,
                 in_step,
@@ -273,7 +357,7 @@ impl Analyzer {
                 text: cut(&text(), PREVIEW_CHARS),
             });
         }
-        if matches!(cleaned[0], b'F' | b'O' | b'R' | b'=') && boundary_re().is_match(&text()) {
+        if matches!(cleaned[0], b'F' | b'O' | b'R' | b'=') && boundary_re().is_match(cleaned) {
             // Everything before a result boundary is test output: its exceptions count.
             seg.boundary_seen = true;
             let mut merged: Vec<Entry> = seg
@@ -293,13 +377,13 @@ impl Analyzer {
             Some(e) => push_capped(&mut seg.pending_exceptions, e, cap),
             None => {}
         }
-        self.tests.feed(cleaned, line);
-        self.rules.feed(cleaned, line);
+        self.tests.feed(cleaned, line, mask);
+        self.rules.feed(cleaned, line, mask);
     }
 
     fn emit(&mut self, name: String) {
         let seg = std::mem::take(&mut self.segment);
-        let index = self.steps.len();
+        let index = self.steps.len().min(MAX_STEPS - 1);
         let cap = self.options.max_errors_per_step;
         // Exceptions after the last result boundary are cleanup noise; with no boundary the
         // whole step is test output.
@@ -321,15 +405,14 @@ impl Analyzer {
         if entries.is_empty() {
             if let Some((line, in_step, text)) = seg
                 .tail
-                .iter()
-                .rev()
-                .find(|(_, _, t)| !t.is_empty() && !t.starts_with("##["))
+                .newest_first()
+                .find(|(_, _, t)| !t.is_empty() && !t.starts_with(b"##["))
             {
                 entries.push(Entry {
                     line: *line,
                     in_step: *in_step,
                     source: EvidenceSource::Tail,
-                    text: text.clone(),
+                    text: cut(&String::from_utf8_lossy(text), PREVIEW_CHARS),
                 });
             }
         }
@@ -346,18 +429,36 @@ impl Analyzer {
                 self.options.max_evidence,
             );
         }
-        self.steps.push(Step {
+        let step = Step {
             name,
             title: seg.title,
             first_line: seg.first_line,
             last_line: seg.last_line,
             line_count: seg.count,
-            duration_secs: match (seg.first_ts, seg.last_ts) {
+            duration_secs: match (seg.first_ts, seg.last_ts.secs()) {
                 (Some(a), Some(b)) if b >= a => Some(((b - a) * 1000.0).round() / 1000.0),
                 _ => None,
             },
             failed: seg.failed,
-        });
+        };
+        if self.steps.len() < MAX_STEPS - 1 {
+            self.steps.push(step);
+            return;
+        }
+        // From the cap on, segments fold into one last step so memory stays bounded.
+        if self.steps.len() == MAX_STEPS - 1 {
+            self.steps.push(Step {
+                name: FOLDED.into(),
+                title: None,
+                duration_secs: None,
+                ..step
+            });
+            return;
+        }
+        let last = self.steps.last_mut().expect("steps at the cap");
+        last.last_line = step.last_line;
+        last.line_count += step.line_count;
+        last.failed |= step.failed;
     }
 }
 

@@ -7,9 +7,9 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 
+use crate::scan::{Mask, RULE_BITS};
 use crate::{Category, Evidence, FailedTest, Step};
 
 /// What a rule looks at.
@@ -194,14 +194,13 @@ pub static RULES: &[Rule] = &[
 
 /// Per-line matching of the `Line` rules, remembering the first hit of each.
 pub struct LineRules {
-    finder: &'static AhoCorasick,
-    /// For each needle, the index of its rule.
+    /// For each line rule (by mask bit), the index of its rule in [`RULES`].
     rule_of: &'static [usize],
     hits: Vec<Option<(u64, String)>>,
 }
 
-fn line_matcher() -> &'static (AhoCorasick, Vec<usize>, Vec<Regex>) {
-    static M: OnceLock<(AhoCorasick, Vec<usize>, Vec<Regex>)> = OnceLock::new();
+fn line_matcher() -> &'static (Vec<usize>, Vec<Regex>) {
+    static M: OnceLock<(Vec<usize>, Vec<Regex>)> = OnceLock::new();
     M.get_or_init(|| {
         let line_rules: Vec<usize> = RULES
             .iter()
@@ -209,39 +208,41 @@ fn line_matcher() -> &'static (AhoCorasick, Vec<usize>, Vec<Regex>) {
             .filter(|(_, r)| r.scope == Scope::Line)
             .map(|(i, _)| i)
             .collect();
-        let needles: Vec<&str> = line_rules.iter().map(|&i| RULES[i].needle).collect();
-        let ac = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(needles)
-            .expect("rule needles");
         let regexes = RULES
             .iter()
             .map(|r| Regex::new(r.pattern).expect("rule regex"))
             .collect();
-        (ac, line_rules, regexes)
+        (line_rules, regexes)
     })
+}
+
+/// The literal needle of each line rule, in mask-bit order (for [`crate::scan`]).
+pub(crate) fn line_rule_needles() -> Vec<&'static str> {
+    line_matcher().0.iter().map(|&i| RULES[i].needle).collect()
 }
 
 impl LineRules {
     /// No hits yet.
     pub fn new() -> Self {
-        let (ac, rule_of, _) = line_matcher();
+        let (rule_of, _) = line_matcher();
         LineRules {
-            finder: ac,
             rule_of,
             hits: vec![None; RULES.len()],
         }
     }
 
-    /// Looks at one cleaned line.
-    pub fn feed(&mut self, line: &[u8], line_no: u64) {
-        for m in self.finder.find_iter(line) {
-            let rule = self.rule_of[m.pattern().as_usize()];
+    /// Looks at one cleaned line whose needles are in `mask`.
+    pub fn feed(&mut self, line: &[u8], line_no: u64, mask: Mask) {
+        let mut bits = mask & ((1 << RULE_BITS) - 1);
+        while bits != 0 {
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let rule = self.rule_of[bit];
             if self.hits[rule].is_some() {
                 continue;
             }
             let text = String::from_utf8_lossy(line);
-            if line_matcher().2[rule].is_match(&text) {
+            if line_matcher().1[rule].is_match(&text) {
                 self.hits[rule] = Some((line_no, crate::text::cut(&text, 200)));
             }
         }
@@ -276,7 +277,7 @@ impl Classifier {
         tests: &[FailedTest],
         steps: &[Step],
     ) -> Verdict {
-        let regexes = &line_matcher().2;
+        let regexes = &line_matcher().1;
         for (i, rule) in RULES.iter().enumerate() {
             let hit: Option<(Option<u64>, String)> = match rule.scope {
                 Scope::Line => lines.hits[i].clone().map(|(l, t)| (Some(l), t)),

@@ -11,6 +11,7 @@ mod classify;
 pub mod linebuf;
 mod markdown;
 pub mod prefilter;
+mod scan;
 mod signature;
 mod tests_parse;
 pub mod text;

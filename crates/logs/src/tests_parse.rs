@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use memchr::memmem;
 use regex::Regex;
 
+use crate::scan::{self, Mask};
 use crate::text::cut;
 use crate::{FailedTest, TestRunner};
 
@@ -77,7 +77,9 @@ impl TestCollector {
     }
 
     /// Looks at one cleaned line.
-    pub fn feed(&mut self, line: &[u8], line_no: u64) {
+    /// Looks at one cleaned line whose needles are in `mask` (see [`crate::scan`]).
+    pub fn feed(&mut self, line: &[u8], line_no: u64, mask: Mask) {
+        let n = scan::needles();
         let first = line[0];
         if let Some((index, left)) = self.unittest_open {
             if left == 0 {
@@ -85,9 +87,8 @@ impl TestCollector {
             } else {
                 self.unittest_open = Some((index, left - 1));
                 if first.is_ascii_alphabetic()
-                    && (memmem::find(line, b"Error").is_some()
-                        || memmem::find(line, b"Exception").is_some()
-                        || memmem::find(line, b"Failure").is_some())
+                    && (scan::has_exception_word(line, mask)
+                        || (mask & scan::FAILURE != 0 && n.failure.find(line).is_some()))
                 {
                     let text = String::from_utf8_lossy(line);
                     if patterns().exception.is_match(&text) {
@@ -101,10 +102,7 @@ impl TestCollector {
             }
         }
         if let Some(section) = self.section.clone() {
-            if first.is_ascii_alphabetic()
-                && first != b'E'
-                && (memmem::find(line, b"Error").is_some()
-                    || memmem::find(line, b"Exception").is_some())
+            if first.is_ascii_alphabetic() && first != b'E' && scan::has_exception_word(line, mask)
             {
                 let text = String::from_utf8_lossy(line);
                 if patterns().exception.is_match(&text) {
@@ -115,10 +113,9 @@ impl TestCollector {
             }
         }
         let interesting = matches!(first, b'F' | b'E' | b'_' | b'=')
-            || memmem::find(line, b"FAILED").is_some()
-            || memmem::find(line, b"ERROR").is_some()
-            || memmem::find(line, "✗".as_bytes()).is_some()
-            || memmem::find(line, "❌".as_bytes()).is_some();
+            || (mask & scan::FAILED != 0 && n.failed.find(line).is_some())
+            || (mask & scan::ERROR_WORD != 0 && n.error_caps.find(line).is_some())
+            || mask & scan::CROSS != 0;
         if !interesting {
             return;
         }
@@ -256,7 +253,7 @@ mod tests {
         let mut c = TestCollector::new(100);
         for (i, l) in lines.iter().enumerate() {
             if !l.is_empty() {
-                c.feed(l.as_bytes(), i as u64 + 1);
+                c.feed(l.as_bytes(), i as u64 + 1, scan::line_mask(l.as_bytes()));
             }
         }
         c.finish()

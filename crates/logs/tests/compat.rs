@@ -197,3 +197,23 @@ fn a_bom_does_not_hide_the_first_group_marker() {
     bytes.extend(log(&["##[group]Run first", "x"]));
     assert_eq!(analyze_bytes(&bytes).steps[0].name, "Run first");
 }
+
+#[test]
+fn thousands_of_groups_fold_into_one_last_step() {
+    let mut lines = Vec::new();
+    for i in 0..3000 {
+        lines.push(format!("##[group]Run step {i}"));
+        lines.push(format!("output {i}"));
+    }
+    lines.push("ValueError: the last one".to_string());
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let a = analyze_bytes(&log(&refs));
+    assert_eq!(a.steps.len(), 1000);
+    assert_eq!(a.steps[998].name, "Run step 998");
+    let last = &a.steps[999];
+    assert_eq!(last.name, "(later steps, folded)");
+    // 6,001 lines and the empty one after the final newline.
+    assert_eq!(last.last_line, 6002);
+    let e = a.evidence.last().unwrap();
+    assert_eq!((e.step, e.text.as_str()), (999, "ValueError: the last one"));
+}
