@@ -370,6 +370,7 @@ const ENV_KEYS: &[(&str, &str, EnvKind)] = &[
     ("AGENT_WORKSPACE", "backend.workspace", EnvKind::Str),
     ("CLAUDE_BIN", "backend.claude_bin", EnvKind::Str),
     ("LLM_GATEWAY_URL", "backend.gateway_url", EnvKind::Str),
+    ("CLAUDE_MODEL", "backend.model", EnvKind::Str),
     ("LLM_CA_BUNDLE", "backend.ca_bundle", EnvKind::Str),
     ("SGLANG_BOT_BACKEND", "backend.kind", EnvKind::Str),
 ];

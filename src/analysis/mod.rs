@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod api;
+pub mod api_job;
 pub mod builtin;
 pub mod chain;
 pub mod claude_code;

@@ -3,15 +3,50 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::analysis::agent::AgentAnalyst;
+use crate::analysis::api::{ApiClient, GatewayOptions};
+use crate::analysis::api_job::ApiAnalyst;
 use crate::analysis::builtin::BuiltinAnalyst;
 use crate::analysis::chain::Chain;
 use crate::analysis::claude_code::ClaudeCli;
+use crate::analysis::templates::Templates;
 use crate::analysis::Analyst;
 use crate::config::{BackendKind, Config};
+use crate::github::RetryPolicy;
 use crate::workspace::Workspace;
+
+/// The API analyst, when the gateway is configured and the prompts can be read.
+fn api_analyst(config: &Config) -> Result<ApiAnalyst> {
+    let backend = &config.backend;
+    let url = backend
+        .gateway_url
+        .clone()
+        .context("LLM_GATEWAY_URL (backend.gateway_url) is not set")?;
+    let key = config
+        .secrets
+        .gateway_key
+        .as_ref()
+        .context("LLM_GATEWAY_KEY is not set")?
+        .expose()
+        .to_string();
+    let client = ApiClient::new(GatewayOptions {
+        url,
+        key,
+        user: "sglang-bot".into(),
+        model: backend.model.clone(),
+        timeout: Duration::from_secs(backend.timeout_secs.clamp(60, 900)),
+        ca_bundle: backend.ca_bundle.clone(),
+        retry: RetryPolicy::default(),
+    })?;
+    let templates = Templates::load(&backend.instructions)?;
+    Ok(ApiAnalyst {
+        client,
+        templates,
+        max_tokens: backend.max_tokens,
+    })
+}
 
 /// The analyst for this run: the chosen backend, falling back to the builtin analyser.
 pub async fn analyst_for(config: &Config) -> Result<Box<dyn Analyst>> {
@@ -62,14 +97,16 @@ pub async fn analyst_for(config: &Config) -> Result<Box<dyn Analyst>> {
             );
         }
     }
-    if backend.kind == BackendKind::Api {
-        // The gateway client exists (analysis::api) but the per-job API prompt is not wired
-        // yet; say so instead of quietly analysing with something else.
-        return Err(super::UsageError(
-            "--backend api is not implemented yet for job analysis; use builtin or claude-code"
-                .into(),
-        )
-        .into());
+    let want_api = matches!(backend.kind, BackendKind::Auto | BackendKind::Api);
+    if want_api {
+        match api_analyst(config) {
+            Ok(api) => chain.push(Box::new(api)),
+            // Asked for explicitly: a configuration error, not a silent downgrade.
+            Err(e) if backend.kind == BackendKind::Api => {
+                return Err(super::UsageError(format!("--backend api: {e:#}")).into())
+            }
+            Err(e) => tracing::info!("API backend not used: {e:#}"),
+        }
     }
     chain.push(builtin);
     let chain = Chain::new(chain);

@@ -1,0 +1,165 @@
+//! The API analyst: one Messages API call per job, through the LLM gateway, with the
+//! `focused-job-analysis` prompt from `agent/CLAUDE.md` filled from the log engine's findings.
+//!
+//! The log is streamed once through both the analyser (for the error lines) and the prefilter
+//! (for the excerpt the model reads); it is never held whole.
+
+use futures_util::future::BoxFuture;
+
+use super::api::ApiClient;
+use super::templates::Templates;
+use super::{AnalysisError, Analyst, JobReport, JobRequest};
+use crate::github::GithubError;
+use crate::logs::prefilter::Prefilter;
+use crate::logs::{Analyzer, EvidenceSource, LogAnalysis};
+
+/// What the API analyst names itself in footers (the original's wording).
+pub const PRODUCER: &str = "Claude API";
+
+/// Said in the prompt when the log engine found no error line.
+const NO_ERRORS: &str =
+    "(No error lines were extracted automatically; read the log excerpt below.)";
+
+/// Analyses jobs with one model call each.
+pub struct ApiAnalyst {
+    pub client: ApiClient,
+    pub templates: Templates,
+    pub max_tokens: u32,
+}
+
+/// The prompt's list of error lines: annotations and exceptions, never tail lines.
+pub fn errors_section(analysis: &LogAnalysis) -> String {
+    let lines: Vec<String> = analysis
+        .evidence
+        .iter()
+        .filter(|e| e.source != EvidenceSource::Tail)
+        .map(|e| {
+            let source = match e.source {
+                EvidenceSource::Annotation => "annotation",
+                EvidenceSource::Exception => "exception",
+                EvidenceSource::Tail => "tail",
+            };
+            let step = analysis.steps.get(e.step).map_or("?", |s| s.name.as_str());
+            format!(
+                "- **[{source}]** `{step}` line {}: `{}`",
+                e.line_in_step, e.text
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        NO_ERRORS.to_string()
+    } else {
+        lines.join("\n")
+    }
+}
+
+impl Analyst for ApiAnalyst {
+    fn analyze_job<'a>(
+        &'a self,
+        request: JobRequest<'a>,
+    ) -> BoxFuture<'a, Result<JobReport, AnalysisError>> {
+        Box::pin(async move {
+            let job = request.job;
+            let mut log = match request.client.job_log(request.repo, job.id).await {
+                Ok(log) => log,
+                Err(GithubError::LogsExpired { status, .. }) => {
+                    return Err(AnalysisError::LogUnavailable(format!(
+                        "GitHub answered {status} for the log of job {}",
+                        job.id
+                    )))
+                }
+                Err(e) => return Err(AnalysisError::Failed(e.into())),
+            };
+            let mut analyzer = Analyzer::default();
+            let mut excerpt = Prefilter::new();
+            while let Some(chunk) = log.next_chunk().await {
+                let chunk = chunk.map_err(|e| {
+                    AnalysisError::Failed(anyhow::anyhow!("reading the log of job {}: {e}", job.id))
+                })?;
+                analyzer.feed(&chunk);
+                excerpt.feed(&chunk);
+            }
+            let analysis = analyzer.finish();
+            let prompt = self
+                .templates
+                .fill(
+                    "focused-job-analysis",
+                    &[
+                        ("job_name", &job.name),
+                        ("run_url", &request.run.html_url),
+                        ("errors_section", &errors_section(&analysis)),
+                        ("filtered_log", &excerpt.finish()),
+                    ],
+                )
+                .map_err(AnalysisError::Failed)?;
+            let answer = self
+                .client
+                .complete_with_fallback(None, prompt, self.max_tokens)
+                .await
+                .map_err(|e| AnalysisError::Failed(e.into()))?;
+            let text = answer.text.trim();
+            if text.is_empty() {
+                return Err(AnalysisError::Failed(anyhow::anyhow!(
+                    "the model returned no text for job {}",
+                    job.id
+                )));
+            }
+            // The API has no checkout, so the commit comes from us, ahead of the model's report.
+            let sha = &request.run.head_sha;
+            let commit = if sha.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "### Commit Info\n\n- **sglang**: [`{}`](https://github.com/{}/commit/{sha})\n\n",
+                    &sha[..sha.len().min(7)],
+                    request.repo
+                )
+            };
+            Ok(JobReport {
+                markdown: format!("{commit}{}", strip_commit_info(text)),
+                producer: PRODUCER.to_string(),
+                note: None,
+                signature: analysis.signatures.first().cloned(),
+            })
+        })
+    }
+
+    fn producer(&self) -> &str {
+        PRODUCER
+    }
+}
+
+/// The model's text without a `### Commit Info` heading of its own (ours is the anchor the
+/// report is cut at, so a second one would drop everything before it).
+fn strip_commit_info(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("### Commit Info"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::analyze_bytes;
+
+    #[test]
+    fn the_errors_section_lists_annotations_and_exceptions_but_never_tail_lines() {
+        let log = b"##[group]Run pytest\nValueError: bad\n##[error]boom\n##[endgroup]\n##[group]Run other\nquiet output\n";
+        let a = analyze_bytes(log);
+        assert_eq!(
+            errors_section(&a),
+            "- **[exception]** `Run pytest` line 1: `ValueError: bad`\n- **[annotation]** `Run pytest` line 2: `boom`"
+        );
+        let quiet = analyze_bytes(b"##[group]Run x\nall good\n");
+        assert_eq!(errors_section(&quiet), NO_ERRORS);
+    }
+
+    #[test]
+    fn a_commit_info_heading_from_the_model_is_dropped() {
+        assert_eq!(
+            strip_commit_info("### Commit Info\n- x\n### Failed Tests"),
+            "- x\n### Failed Tests"
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! The API backend end to end: `monitor --backend api` against the fake GitHub, whose
+//! `/v1/messages` plays the LLM gateway.
+
+use std::path::Path;
+
+use fake_github::{FakeGithub, Scenario};
+use serde_json::json;
+
+use crate::harness::Test;
+
+const BOT_REPO: &str = "amd-ci/sglang-ci-bot";
+const GATEWAY_KEY: &str = "gw-secret-key-5f3a9c1e7b";
+const REPLY: &str = "### Failed Tests\n| Test File | Test Function | Error |\n|---|---|---|\n| `tests/python/test_rdd_main.py` | `test_version_command` | `AttributeError` |\n\n### Failure Summary\nThe rdd package lost its main module; ten CLI tests fail on the missing attribute.\n\n### Failure Cluster\nmissing rdd.main";
+
+fn fake(faults: serde_json::Value) -> FakeGithub {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios/sample.json");
+    let mut s = Scenario::from_file(&path).expect("sample scenario");
+    s.messages_reply = Some(REPLY.into());
+    let extra: Scenario = serde_json::from_value(json!({ "faults": faults })).unwrap();
+    s.faults = extra.faults;
+    FakeGithub::start(s)
+}
+
+fn api_tick(fake: &FakeGithub) -> Test {
+    let guide = Path::new(env!("CARGO_MANIFEST_DIR")).join("agent/CLAUDE.md");
+    Test::new()
+        .env("GITHUB_API_URL", &fake.url())
+        .env("GH_PAT", "test-token-1234567890")
+        .env("BOT_REPO", BOT_REPO)
+        .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
+        .env("LLM_GATEWAY_URL", &fake.url())
+        .env("LLM_GATEWAY_KEY", GATEWAY_KEY)
+        .file(
+            "sglang-bot.toml",
+            &format!(
+                "[backend]\ninstructions = {:?}\n",
+                guide.display().to_string()
+            ),
+        )
+        .args([
+            "-v",
+            "--backend",
+            "api",
+            "monitor",
+            "--output",
+            "daily-issue",
+            "--workflows",
+            "nightly-test-amd.yml",
+        ])
+}
+
+#[test]
+fn each_failed_job_is_one_messages_call_with_the_filled_template_and_the_answer_is_posted() {
+    let fake = fake(json!([]));
+    let out = api_tick(&fake).success();
+    let messages = fake.messages();
+    assert_eq!(messages.len(), 2, "one call per analysed job\n{out}");
+    for m in &messages {
+        assert_eq!(m["model"], "claude-opus-4-8");
+        assert_eq!(m["max_tokens"], 16000);
+        assert_eq!(m["thinking"]["type"], "adaptive");
+        let turns = m["messages"].as_array().unwrap();
+        assert_eq!(turns.len(), 1);
+        assert_eq!(turns[0]["role"], "user");
+    }
+    let prompts: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            m["messages"][0]["content"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let rdd = prompts
+        .iter()
+        .find(|p| p.contains("Job: nightly-test-1-gpu-amd (linux-mi325-gpu-1)"))
+        .expect("the rdd job's prompt");
+    assert!(rdd.contains("Run: https://github.com/sgl-project/sglang/actions/runs/19000001001"));
+    assert!(rdd.contains("- **[exception]** "), "{rdd}");
+    assert!(rdd.contains("<untrusted-log>\n"));
+    assert!(rdd.contains("FAILED tests/python/test_rdd_main.py::TestCLIHelp::test_version_command"));
+
+    let state = fake.state();
+    let comments = state["repos"][BOT_REPO]["issues"][0]["comments_list"]
+        .as_array()
+        .unwrap();
+    let body = comments[0]["body"].as_str().unwrap();
+    assert!(body.contains("missing rdd.main"), "{body}");
+    assert!(body.contains("### Commit Info"), "{body}");
+    assert!(body.contains("using Claude API"), "{body}");
+    assert!(!out.stderr.contains(GATEWAY_KEY), "{out}");
+}
+
+#[test]
+fn an_overloaded_gateway_is_retried() {
+    let fake = fake(json!([
+        {"method": "POST", "path": "^/v1/messages$", "status": 529, "times": 1,
+         "body": "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"}
+    ]));
+    let out = api_tick(&fake).success();
+    let messages = fake.messages();
+    assert_eq!(messages.len(), 2, "{out}");
+    // The same rich request was sent again, not the plain fallback call.
+    assert!(
+        messages.iter().all(|m| m["thinking"]["type"] == "adaptive"),
+        "{messages:?}"
+    );
+    assert!(fake.requests().iter().any(|r| r.status == 529));
+    let posted = fake.writes().iter().filter(|w| w.method == "POST").count();
+    assert!(posted >= 2, "issue and comment posted\n{out}");
+}
+
+#[test]
+fn the_api_backend_without_a_gateway_is_a_configuration_error() {
+    let fake = fake(json!([]));
+    let out = api_tick(&fake).env("LLM_GATEWAY_URL", "").status(2);
+    assert!(out.stderr.contains("LLM_GATEWAY_URL"), "{out}");
+    assert!(fake.writes().is_empty());
+}
+
+#[test]
+fn a_gateway_failure_falls_back_to_the_builtin_analyser_and_says_so() {
+    let fake = fake(json!([
+        {"method": "POST", "path": "^/v1/messages$", "status": 400, "times": 10,
+         "body": "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"bad\"}}"}
+    ]));
+    let out = api_tick(&fake).success();
+    let state = fake.state();
+    let body = state["repos"][BOT_REPO]["issues"][0]["comments_list"][0]["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(body.contains("test_version_command"), "{body}\n{out}");
+    assert!(body.to_lowercase().contains("builtin"), "{body}");
+}
