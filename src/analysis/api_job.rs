@@ -38,6 +38,7 @@ pub fn errors_section(analysis: &LogAnalysis) -> String {
                 EvidenceSource::Annotation => "annotation",
                 EvidenceSource::Exception => "exception",
                 EvidenceSource::Tail => "tail",
+                EvidenceSource::Context => "context",
             };
             let step = analysis.steps.get(e.step).map_or("?", |s| s.name.as_str());
             format!(

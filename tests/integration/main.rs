@@ -1,6 +1,7 @@
 //! Integration tests: the real `sglang-bot` binary, run as a user or a workflow would.
 //! One test crate (faster to link than one per file); scenarios live in the submodules.
 
+mod analyze_log;
 mod api_backend;
 mod claude_cli;
 mod cli;

@@ -19,7 +19,9 @@ const PREVIEW_CHARS: usize = 200;
 /// thousands of `::group::` blocks must not grow memory without bound).
 const MAX_STEPS: usize = 1000;
 const FOLDED: &str = "(later steps, folded)";
-/// Lines the tail fallback looks back over.
+/// `##[error]` annotations whose preceding lines are kept as context.
+const CONTEXT_ERRORS: usize = 5;
+/// Lines the tail fallback looks back over (and the context kept before an annotation).
 const TAIL_LINES: usize = 5;
 const EXIT_CODE_NOISE: &[u8] = b"Process completed with exit code";
 
@@ -155,6 +157,8 @@ pub struct Analyzer {
     tests: TestCollector,
     rules: LineRules,
     hits: ChunkHits,
+    error_context: Vec<Evidence>,
+    context_errors: usize,
 }
 
 impl Default for Analyzer {
@@ -180,6 +184,8 @@ impl Analyzer {
             tests: TestCollector::new(max_tests),
             rules: LineRules::new(),
             hits: ChunkHits::default(),
+            error_context: Vec::new(),
+            context_errors: 0,
         }
     }
 
@@ -237,7 +243,15 @@ impl Analyzer {
         let evidence: Vec<Evidence> = self.evidence.into_iter().collect();
         let (failed_tests, test_summary) = self.tests.finish();
         let failing_step = failing_step(&self.steps, &failed_tests, &evidence);
-        let verdict = Classifier::decide(&self.rules, &evidence, &failed_tests, &self.steps);
+        let verdict = Classifier::decide(
+            &self.rules,
+            &evidence,
+            &self.error_context,
+            &failed_tests,
+            &self.steps,
+        );
+        // A log that passed has no failing step, whatever its exception lines say.
+        let failing_step = failing_step.filter(|_| verdict.category != crate::Category::Passed);
         let signatures =
             crate::signature::signatures(verdict.category, &failed_tests, &evidence, &verdict);
         LogAnalysis {
@@ -255,6 +269,7 @@ impl Analyzer {
             rule: verdict.rule.map(str::to_string),
             reason_line: verdict.line,
             signatures,
+            error_context: self.error_context,
         }
     }
 
@@ -340,6 +355,29 @@ impl Analyzer {
         };
         if let Some(at) = annotation {
             seg.failed = true;
+            if self.context_errors < CONTEXT_ERRORS {
+                self.context_errors += 1;
+                let step = self.steps.len().min(MAX_STEPS - 1);
+                let mut before: Vec<&(u64, u64, Vec<u8>)> = seg
+                    .tail
+                    .newest_first()
+                    .skip(1)
+                    .filter(|(_, _, t)| !t.is_empty() && !t.starts_with(b"##["))
+                    .collect();
+                before.reverse();
+                for (l, in_step, t) in before {
+                    if self.error_context.iter().any(|e| e.line == *l) {
+                        continue;
+                    }
+                    self.error_context.push(Evidence {
+                        step,
+                        line: *l,
+                        line_in_step: *in_step,
+                        source: EvidenceSource::Context,
+                        text: cut(&String::from_utf8_lossy(t), PREVIEW_CHARS),
+                    });
+                }
+            }
             let message = trim(&cleaned[at + b"##[error]".len()..]);
             if !message.starts_with(EXIT_CODE_NOISE) {
                 entry = Some(Entry {

@@ -55,14 +55,6 @@ const fn rule(
 /// Rules in priority order.
 pub static RULES: &[Rule] = &[
     rule(
-        "cancelled",
-        Category::Cancelled,
-        Scope::Line,
-        "The operation was canceled",
-        r"##\[error\]The operation was canceled",
-        "the job was cancelled",
-    ),
-    rule(
         "runner-shutdown",
         Category::Infrastructure,
         Scope::Line,
@@ -93,6 +85,14 @@ pub static RULES: &[Rule] = &[
         "maximum execution time",
         r"exceeded the maximum execution time",
         "the job hit its time limit",
+    ),
+    rule(
+        "cancelled",
+        Category::Cancelled,
+        Scope::Line,
+        "The operation was canceled",
+        r"##\[error\]The operation was canceled",
+        "the job was cancelled",
     ),
     rule(
         "gpu-memory-fault",
@@ -274,6 +274,7 @@ impl Classifier {
     pub fn decide(
         lines: &LineRules,
         evidence: &[Evidence],
+        context: &[Evidence],
         tests: &[FailedTest],
         steps: &[Step],
     ) -> Verdict {
@@ -281,9 +282,15 @@ impl Classifier {
         for (i, rule) in RULES.iter().enumerate() {
             let hit: Option<(Option<u64>, String)> = match rule.scope {
                 Scope::Line => lines.hits[i].clone().map(|(l, t)| (Some(l), t)),
+                // A step's last words count when that step failed (an install or pull error
+                // is often a plain last line, not an exception).
                 Scope::Evidence => evidence
                     .iter()
-                    .filter(|e| e.source != crate::EvidenceSource::Tail)
+                    .filter(|e| {
+                        e.source != crate::EvidenceSource::Tail
+                            || steps.get(e.step).is_some_and(|s| s.failed)
+                    })
+                    .chain(context)
                     .find(|e| regexes[i].is_match(&e.text))
                     .map(|e| (Some(e.line), e.text.clone()))
                     .or_else(|| {

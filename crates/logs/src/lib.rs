@@ -72,6 +72,10 @@ pub struct LogAnalysis {
     pub reason_line: Option<u64>,
     /// One signature per distinct failure (`v1:…`).
     pub signatures: Vec<String>,
+    /// The lines just before each of the first `##[error]` annotations: where a plain
+    /// message (`Error response from daemon`, `ERROR: No matching distribution`) explains a
+    /// failure that no exception line does.
+    pub error_context: Vec<Evidence>,
 }
 
 /// One segment of the log, split as the original bot split it.
@@ -108,6 +112,9 @@ pub enum EvidenceSource {
     Annotation,
     Exception,
     Tail,
+    /// A line just before an `##[error]` annotation (kept apart from the original's three
+    /// kinds, in [`LogAnalysis::error_context`]).
+    Context,
 }
 
 /// One error line.

@@ -4,6 +4,9 @@
 
 use crate::{Category, EvidenceSource, LogAnalysis};
 
+/// Context lines shown before the first error annotation.
+const TAIL_SHOWN: usize = 5;
+
 /// Links and names the log itself does not know.
 #[derive(Debug, Clone, Default)]
 pub struct ReportContext {
@@ -110,6 +113,16 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
         }
         if let Some(url) = &ctx.job_url {
             out.push_str(&format!("\nFull log: [job page]({url})\n"));
+        }
+        out.push('\n');
+    }
+
+    // Without failed tests, the lines before the first error annotation are often the
+    // message that explains it (a daemon or pip error that is no exception).
+    if a.failed_tests.is_empty() && !a.error_context.is_empty() {
+        out.push_str("### Last Lines Before the Error\n\n");
+        for e in a.error_context.iter().take(TAIL_SHOWN) {
+            out.push_str(&format!("- line {}: {}\n", e.line, code(&e.text, false)));
         }
         out.push('\n');
     }

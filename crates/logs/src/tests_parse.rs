@@ -23,6 +23,7 @@ struct Patterns {
     summary: Regex,
     unittest_summary: Regex,
     suite: Regex,
+    after: Regex,
     exception: Regex,
 }
 
@@ -44,6 +45,7 @@ fn patterns() -> &'static Patterns {
         unittest_summary: Regex::new(r"^FAILED \((?:failures|errors)=\d+.*\)$").expect("re"),
         suite: Regex::new(r"(?:✗|❌)\s*(FAILED|FAIL|TIMEOUT|TIMED OUT|TIMED_OUT)\b:?\s*(\S+\.py)")
             .expect("re"),
+        after: Regex::new(r"\bafter (\d+)\s*s").expect("re"),
         exception: Regex::new(
             r"^(?:[\w.]+(?:Error|Exception|Failure|Interrupt)\b|AssertionError|Failed: Timeout)",
         )
@@ -60,6 +62,9 @@ pub struct TestCollector {
     unittest_open: Option<(usize, u32)>,
     /// The pytest failure section being read (its test name) and whether its message is set.
     section: Option<String>,
+    /// The test file sglang's suite runner is running (from its `python3 <file>` echo), so
+    /// a unittest failure reported as `__main__.Class.test` gets its file.
+    suite_file: Option<String>,
     max: usize,
 }
 
@@ -72,6 +77,7 @@ impl TestCollector {
             summary: None,
             unittest_open: None,
             section: None,
+            suite_file: None,
             max,
         }
     }
@@ -112,6 +118,12 @@ impl TestCollector {
                 }
             }
         }
+        if let Some(path) = line.strip_prefix(b"python3 ") {
+            if let Some(file) = suite_script(path) {
+                self.suite_file = Some(file);
+            }
+            return;
+        }
         let interesting = matches!(first, b'F' | b'E' | b'_' | b'=')
             || (mask & scan::FAILED != 0 && n.failed.find(line).is_some())
             || (mask & scan::ERROR_WORD != 0 && n.error_caps.find(line).is_some())
@@ -137,8 +149,19 @@ impl TestCollector {
                 line_no,
             );
         } else if let Some(c) = p.unittest.captures(&text) {
-            let id = format!("{}.{}", &c[3], &c[2]);
-            let index = self.add(id, TestRunner::Unittest, None, &c[1] == "ERROR", line_no);
+            let (name, qualified) = (&c[2], &c[3]);
+            // Python ≥ 3.11 prints `test_x (mod.Class.test_x)`, older ones `test_x (mod.Class)`.
+            let class_path = qualified
+                .strip_suffix(name)
+                .and_then(|q| q.strip_suffix('.'))
+                .unwrap_or(qualified);
+            let (id, runner) = match (class_path.strip_prefix("__main__."), &self.suite_file) {
+                (Some(class), Some(file)) => {
+                    (format!("{file}::{class}::{name}"), TestRunner::Unittest)
+                }
+                _ => (format!("{class_path}.{name}"), TestRunner::Unittest),
+            };
+            let index = self.add(id, runner, None, &c[1] == "ERROR", line_no);
             if let Some(index) = index {
                 self.unittest_open = Some((index, UNITTEST_WINDOW));
             }
@@ -159,11 +182,20 @@ impl TestCollector {
         } else if let Some(c) = p.suite.captures(&text) {
             let timed_out = c[1].contains("TIME");
             let file = c[2].to_string();
-            if let Some(i) = self.add(file, TestRunner::Suite, None, false, line_no) {
+            // A file whose failing tests were already named adds nothing new.
+            let named = self
+                .tests
+                .iter()
+                .any(|t| t.runner != TestRunner::Suite && t.file.as_deref() == Some(&file));
+            if named {
+                return;
+            }
+            let message = timed_out.then(|| match p.after.captures(&text) {
+                Some(a) => format!("timed out after {}s", &a[1]),
+                None => "timed out".to_string(),
+            });
+            if let Some(i) = self.add(file, TestRunner::Suite, message, false, line_no) {
                 self.tests[i].timed_out |= timed_out;
-                if timed_out && self.tests[i].message.is_none() {
-                    self.tests[i].message = Some("timed out".into());
-                }
             }
         }
     }
@@ -223,20 +255,34 @@ impl TestCollector {
     }
 }
 
+/// The test file of a suite runner's `python3 <path>.py` echo, relative to the checkout
+/// (`/sglang-checkout/test/registered/x.py` → `test/registered/x.py`).
+fn suite_script(path: &[u8]) -> Option<String> {
+    let path = std::str::from_utf8(path).ok()?.trim();
+    if !path.ends_with(".py") || path.contains(' ') {
+        return None;
+    }
+    Some(match path.find("/test/") {
+        Some(i) => path[i + 1..].to_string(),
+        None => path.trim_start_matches('/').to_string(),
+    })
+}
+
 fn is_timeout(message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
     lower.contains("timeout") || lower.contains("timed out")
 }
 
 fn split_id(id: &str, runner: TestRunner) -> (Option<String>, String) {
+    // Pytest ids, and unittest failures of a suite file, are `file::Class::test`.
+    if runner != TestRunner::Suite {
+        if let Some((file, rest)) = id.split_once("::") {
+            let name = rest.rsplit("::").next().unwrap_or(rest);
+            return (Some(file.to_string()), name.to_string());
+        }
+    }
     match runner {
-        TestRunner::Pytest => match id.split_once("::") {
-            Some((file, rest)) => (
-                Some(file.to_string()),
-                rest.rsplit("::").next().unwrap_or(rest).to_string(),
-            ),
-            None => (Some(id.to_string()), id.to_string()),
-        },
+        TestRunner::Pytest => (Some(id.to_string()), id.to_string()),
         TestRunner::Unittest => (None, id.rsplit('.').next().unwrap_or(id).to_string()),
         TestRunner::Suite => (
             Some(id.to_string()),

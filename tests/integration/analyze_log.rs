@@ -1,0 +1,186 @@
+//! `analyze-log` on the whole log corpus (tests/fixtures/logs, see its README for the truth
+//! of each file): JSON snapshots checked by hand, plus the facts each snapshot must hold so a
+//! careless snapshot update cannot hide a wrong analysis.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::harness::Test;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs")
+}
+
+fn analyse(file: &str) -> (String, Value) {
+    let path = corpus().join(file);
+    let out = Test::new()
+        .args(["--format", "json", "analyze-log", path.to_str().unwrap()])
+        .success();
+    let json: Value = serde_json::from_str(&out.stdout).expect("analyze-log prints JSON");
+    (out.stdout.clone(), json)
+}
+
+fn test_ids(json: &Value) -> Vec<String> {
+    json["failed_tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every corpus file: (file, category rule, failed test ids that must be reported).
+const TRUTH: &[(&str, &str, &[&str])] = &[
+    ("pytorch-cuda-oom.window.log", "gpu-oom", &[]),
+    (
+        "pytorch-distributed-pytest-timeout.window.log",
+        "test-timeout",
+        &["distributed/test_c10d_spawn_gloo.py::TestDistributedNNFunctionsGloo::test_all_gather"],
+    ),
+    (
+        "pytorch-inductor-hf-download-timeout.full.log",
+        "network",
+        &[],
+    ),
+    ("pytorch-ninja-build-failed.window.log", "ninja-failed", &[]),
+    ("pytorch-operation-canceled.window.log", "cancelled", &[]),
+    (
+        "pytorch-pytest-failures-section.window.log",
+        "failed-tests",
+        &["test_torch.py::TestTorchDeviceTypeCPU::test_cauchy_kstest_cpu_bfloat16"],
+    ),
+    (
+        "pytorch-rocm-importerror-missing-so.window.log",
+        "install",
+        &[],
+    ),
+    (
+        "pytorch-step-timeout-360min.window.log",
+        "step-timeout",
+        &[],
+    ),
+    (
+        "rdd-pytest-linux-10-failed.full.log",
+        "failed-tests",
+        &[
+            "tests/python/test_rdd_main.py::TestCLIHelp::test_version_command",
+            "tests/python/test_rdd_main.py::TestMenuInteraction::test_curses_menu_selection",
+        ],
+    ),
+    ("rdd-pytest-linux-pass.full.log", "", &[]),
+    (
+        "constructed-unittest-failures.log",
+        "failed-tests",
+        &[
+            "test_eagle_infer.TestEAGLEEngine.test_logprob_match",
+            "test_eagle_infer.TestEAGLEEngine.test_batch_generation",
+        ],
+    ),
+    (
+        "constructed-suite-runner-several-files.log",
+        "failed-tests",
+        &["test/registered/test_eval_accuracy_large.py::TestEvalAccuracyLarge::test_mmlu"],
+    ),
+    (
+        "constructed-hip-illegal-memory-access.log",
+        "gpu-memory-fault",
+        &["srt/test_fused_moe.py::TestFusedMoE::test_fused_moe_fp8"],
+    ),
+    (
+        "constructed-rocm-oom.log",
+        "gpu-oom",
+        &["srt/test_long_context.py::TestLongContext::test_128k_prefill"],
+    ),
+    (
+        "constructed-per-file-timeout.log",
+        "test-timeout",
+        &["test/registered/test_deepseek_v3_long_ctx.py"],
+    ),
+    ("constructed-runner-lost.log", "runner-lost", &[]),
+    ("constructed-docker-pull-failure.log", "docker-pull", &[]),
+    ("constructed-pip-install-failure.log", "install", &[]),
+    ("constructed-gate-job.log", "gate", &[]),
+    (
+        "constructed-cleanup-noise-after-failure.log",
+        "failed-tests",
+        &["srt/test_radix_cache.py::TestRadix::test_evict"],
+    ),
+    (
+        "constructed-bom-crlf.log",
+        "failed-tests",
+        &["srt/test_bom.py::test_parse_config"],
+    ),
+    ("constructed-job-timeout.log", "job-timeout", &[]),
+];
+
+#[test]
+fn the_corpus_has_at_least_twelve_logs_and_each_has_a_truth() {
+    let files: Vec<String> = std::fs::read_dir(corpus())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".log"))
+        .collect();
+    assert!(files.len() >= 12, "{files:?}");
+    for f in &files {
+        assert!(
+            TRUTH.iter().any(|(name, _, _)| name == f),
+            "{f} has no truth"
+        );
+    }
+}
+
+#[test]
+fn every_log_gets_its_true_category_and_failed_tests() {
+    for (file, rule, tests) in TRUTH {
+        let (_, json) = analyse(file);
+        let got_rule = json["rule"].as_str().unwrap_or("");
+        assert_eq!(got_rule, *rule, "{file}: {}", json["reason"]);
+        let ids = test_ids(&json);
+        for t in *tests {
+            assert!(
+                ids.iter().any(|id| id == t),
+                "{file}: {t} missing from {ids:?}"
+            );
+        }
+        if tests.is_empty() {
+            assert!(ids.is_empty(), "{file}: unexpected tests {ids:?}");
+        }
+        if rule.is_empty() {
+            assert_eq!(json["category"], "passed", "{file}");
+            assert!(
+                json["failing_step"].is_null(),
+                "{file}: a pass has no failing step"
+            );
+        }
+    }
+}
+
+#[test]
+fn cleanup_noise_after_a_real_failure_is_not_the_reported_cause() {
+    let (_, json) = analyse("constructed-cleanup-noise-after-failure.log");
+    let reason = json["reason"].as_str().unwrap();
+    assert!(!reason.contains("loky"), "{reason}");
+    assert!(json["signatures"][0]
+        .as_str()
+        .unwrap()
+        .contains("test_evict"));
+    assert!(!json["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["source"] == "exception" && e["text"].as_str().unwrap().contains("loky")));
+}
+
+#[test]
+fn snapshots_of_analyze_log_json() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for (file, _, _) in TRUTH {
+            let (stdout, _) = analyse(file);
+            insta::assert_snapshot!(file.trim_end_matches(".log"), stdout);
+        }
+    });
+}
