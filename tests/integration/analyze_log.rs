@@ -112,7 +112,30 @@ const TRUTH: &[(&str, &str, &[&str])] = &[
         &["srt/test_bom.py::test_parse_config"],
     ),
     ("constructed-job-timeout.log", "job-timeout", &[]),
+    ("constructed-runner-shutdown.log", "runner-shutdown", &[]),
+    (
+        "constructed-rccl-error.log",
+        "gpu-hip-error",
+        &["srt/test_custom_allreduce.py::TestCustomAllReduce::test_graph_allreduce"],
+    ),
+    ("constructed-disk-full.log", "disk-full", &[]),
+    ("constructed-build-failure.log", "compile-error", &[]),
 ];
+
+#[test]
+fn every_classification_rule_is_exercised_by_a_corpus_log() {
+    for rule in sglang_bot::logs::RULES {
+        // `build` and `ninja-stopped` back up `compile-error` on logs whose compiler says less.
+        if ["build", "ninja-stopped"].contains(&rule.id) {
+            continue;
+        }
+        assert!(
+            TRUTH.iter().any(|(_, r, _)| *r == rule.id),
+            "no corpus log for rule {}",
+            rule.id
+        );
+    }
+}
 
 #[test]
 fn the_corpus_has_at_least_twelve_logs_and_each_has_a_truth() {

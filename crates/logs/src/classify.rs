@@ -159,6 +159,22 @@ pub static RULES: &[Rule] = &[
         "a build step failed",
     ),
     rule(
+        "compile-error",
+        Category::BuildFailure,
+        Scope::Line,
+        ": error: ",
+        r"\.(?:c|cc|cpp|cxx|cu|cuh|hip|h|hpp):\d+:\d+: error: ",
+        "the compiler rejected the source",
+    ),
+    rule(
+        "ninja-stopped",
+        Category::BuildFailure,
+        Scope::Line,
+        "ninja: build stopped",
+        r"ninja: build stopped",
+        "the native build stopped",
+    ),
+    rule(
         "build",
         Category::BuildFailure,
         Scope::Evidence,
