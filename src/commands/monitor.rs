@@ -28,6 +28,9 @@ pub async fn run(config: &Config, format: Format, analyst: &dyn Analyst) -> Resu
                 for wf in report.workflows.iter().filter(|w| !w.parts.is_empty()) {
                     println!("\n{}", "=".repeat(60));
                     println!("{}", redactor.redact(&wf.parts.join("\n\n")));
+                    if let Some(cross_run) = &wf.cross_run {
+                        println!("\n{}", redactor.redact(cross_run));
+                    }
                 }
             }
         }

@@ -178,6 +178,40 @@ pub async fn write_parts(
     Ok(written)
 }
 
+/// Creates or updates the workflow's cross-run comment (found by its marker among the bot's
+/// own comments); writes nothing when the text is unchanged. Returns the comment written.
+pub async fn write_cross_run(
+    client: &Client,
+    repo: &str,
+    issue: u64,
+    comments: &[Comment],
+    bot_login: &str,
+    workflow: &str,
+    body: &str,
+) -> Result<Option<u64>> {
+    let marker = crate::report::markers::cross_run_marker(workflow);
+    let existing = comments
+        .iter()
+        .find(|c| c.author().eq_ignore_ascii_case(bot_login) && c.body.contains(&marker));
+    match existing {
+        Some(c) if c.body == body => Ok(None),
+        Some(c) => match client.update_comment(repo, c.id, body).await {
+            Ok(()) => Ok(Some(c.id)),
+            Err(GithubError::NotFound { .. }) => Ok(Some(
+                post_part(client, repo, issue, body)
+                    .await
+                    .context("re-creating the cross-run comment")?,
+            )),
+            Err(e) => Err(e).context("updating the cross-run comment"),
+        },
+        None => Ok(Some(
+            post_part(client, repo, issue, body)
+                .await
+                .context("posting the cross-run comment")?,
+        )),
+    }
+}
+
 /// Attempts at posting one part when GitHub's answer is lost or a server error.
 const POST_ATTEMPTS: u32 = 3;
 

@@ -13,6 +13,7 @@ use crate::config::{Config, MonitorOutput};
 use crate::daily_issue;
 use crate::github::models::{Comment, Job, WorkflowRun};
 use crate::github::{Client, RequestStats, RunFilter};
+use crate::report::cross::{cross_job_summary, cross_run_comment};
 use crate::report::{JobAnalysis, WorkflowReport};
 use crate::state::MonitorState;
 
@@ -38,6 +39,8 @@ pub struct WorkflowOutcome {
     pub frozen: Vec<u64>,
     /// The daily issue written to (found or created during the tick).
     pub issue: Option<u64>,
+    /// The cross-run comment's text, when the day has two or more runs with failures.
+    pub cross_run: Option<String>,
 }
 
 /// What the tick did.
@@ -368,10 +371,14 @@ async fn process_workflow(
     let now_text = ctx.now.format("%Y-%m-%d %H:%M UTC").to_string();
     let producer = ctx.analyst.producer().to_string();
     if mode == MonitorOutput::Stdout {
+        // As the original: stdout covers only this tick's new analyses.
+        let summary = cross_job_summary(&outcome.analysed);
+        outcome.cross_run =
+            cross_run_comment(ctx.workflow, &outcome.analysed, &now_text, &producer, None);
         outcome.parts = WorkflowReport {
             workflow: ctx.workflow,
             analyses: &outcome.analysed,
-            summary: None,
+            summary: summary.as_deref(),
             pending: &pending,
             producer: &producer,
             now: &now_text,
@@ -399,23 +406,28 @@ async fn process_workflow(
     };
     // An issue found or created after start has none of our comments yet, unless a
     // concurrent process wrote some: read them so nothing is duplicated.
-    let located = if ctx.today.number == Some(issue) {
-        located
+    let fresh_comments;
+    let (located, comments) = if ctx.today.number == Some(issue) {
+        (located, &ctx.today.comments)
     } else {
-        let comments = ctx
+        fresh_comments = ctx
             .client
             .comments(bot_repo, issue)
             .await
             .with_context(|| {
                 format!("cannot read the comments of #{issue}, so nothing is written")
             })?;
-        publish::locate(&comments, ctx.login.unwrap_or_default(), ctx.workflow)
+        (
+            publish::locate(&fresh_comments, ctx.login.unwrap_or_default(), ctx.workflow),
+            &fresh_comments,
+        )
     };
     let all = publish::merge(&located.recovered, &cached, &outcome.analysed);
+    let summary = cross_job_summary(&all);
     let parts = WorkflowReport {
         workflow: ctx.workflow,
         analyses: &all,
-        summary: None,
+        summary: summary.as_deref(),
         pending: &pending,
         producer: &producer,
         now: &now_text,
@@ -426,10 +438,29 @@ async fn process_workflow(
     let day = state.day(ctx.date);
     day.issue_number = Some(issue);
     let wf_state = day.workflows.entry(ctx.workflow.to_string()).or_default();
-    wf_state.job_analyses = all;
+    wf_state.job_analyses = all.clone();
     wf_state.last_pending_count = outcome.pending as u64;
     outcome.issue = Some(issue);
     outcome.written = publish::write_parts(ctx.client, bot_repo, issue, &located, &parts).await?;
     outcome.parts = parts;
+    outcome.cross_run = cross_run_comment(ctx.workflow, &all, &now_text, &producer, None);
+    if let Some(body) = &outcome.cross_run {
+        // The per-workflow parts are safe by now; a failure here is reported, not fatal.
+        match publish::write_cross_run(
+            ctx.client,
+            bot_repo,
+            issue,
+            comments,
+            ctx.login.unwrap_or_default(),
+            ctx.workflow,
+            body,
+        )
+        .await
+        {
+            Ok(Some(id)) => outcome.written.updated.push(id),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("{}: cross-run comment: {e:#}", ctx.workflow),
+        }
+    }
     Ok(())
 }

@@ -3,9 +3,11 @@
 
 pub mod block;
 pub mod comment;
+pub mod cross;
 pub mod daily;
 pub mod extract;
 pub mod markers;
+pub mod sections;
 
 pub use block::{parse_blocks, render_block, JobAnalysis};
 pub use comment::{is_workflow_part, read_part, read_processed_ids, WorkflowReport};

@@ -13,6 +13,7 @@ const UPSTREAM: &str = "sgl-project/sglang";
 const NIGHTLY: &str = "nightly-test-amd.yml";
 const PR_TEST: &str = "pr-test-amd.yml";
 const TODAY_TITLE: &str = "[CI Monitor] Daily Report - 2026-11-24";
+const CROSS_RUN: &str = "<!-- ci-monitor-cross-run-summary: ";
 
 fn scenario(value: serde_json::Value) -> Scenario {
     serde_json::from_value(value).expect("scenario json")
@@ -55,12 +56,21 @@ fn issue_number(fake: &FakeGithub, title: &str) -> u64 {
         .0
 }
 
-/// The comments of `issue` that belong to workflow `wf`: (id, author, body).
+/// The report parts of workflow `wf` on `issue`: (id, author, body).
 fn workflow_comments(fake: &FakeGithub, issue: u64, wf: &str) -> Vec<(u64, String, String)> {
     let heading = format!("## `{wf}`");
     fake.comments(BOT_REPO, issue)
         .into_iter()
-        .filter(|c| c.2.contains(&heading))
+        .filter(|c| c.2.contains(&heading) && !c.2.starts_with(CROSS_RUN))
+        .collect()
+}
+
+/// The cross-run comments of workflow `wf` on `issue`.
+fn cross_run_comments(fake: &FakeGithub, issue: u64, wf: &str) -> Vec<(u64, String, String)> {
+    let marker = format!("{CROSS_RUN}{wf} -->");
+    fake.comments(BOT_REPO, issue)
+        .into_iter()
+        .filter(|c| c.2.starts_with(&marker))
         .collect()
 }
 
@@ -187,12 +197,32 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
         "{body}"
     );
     assert!(body.contains("test_evict"), "{body}");
+    // G57: two analyses today, so part 1 now opens with the cross-job summary.
+    assert!(
+        body.contains("### Summary\n\n**Counts**: 2 failures · 2 clusters"),
+        "{body}"
+    );
+    // G58: a second run, so a cross-run comment appears, naming both runs.
+    let cross = cross_run_comments(&fake, issue, PR_TEST);
+    assert_eq!(cross.len(), 1);
+    assert!(cross[0]
+        .2
+        .contains("Cross-Run Pattern Summary (2 runs in lookback window)"));
+    assert!(cross[0]
+        .2
+        .contains("- `stage-a-test-1-amd (linux-mi325-gpu-1, 0)` — in 1/2 runs"));
     let w = writes(&fake);
-    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w.len(), 2, "{w:?}");
     assert!(w[0].starts_with(&format!(
         "PATCH /repos/{BOT_REPO}/issues/comments/{}",
         pr_before[0].0
     )));
+    assert!(w[1].starts_with(&format!("POST /repos/{BOT_REPO}/issues/{issue}/comments")));
+
+    // The same again: nothing new, nothing written (the cross-run comment included).
+    fake.reset_requests();
+    tick(&fake).success();
+    assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
 }
 
 #[test]

@@ -1,0 +1,128 @@
+//! Reading the sections of a per-job report back: the `### Failure Cluster` name and the rows
+//! of the `### Failed Tests` table, the two things every cross-job, cross-run and tracker view
+//! groups by. Works on reports of every backend, since they share the skeleton.
+
+/// The text of a `### <name>` section: from its heading to the next `###` heading.
+pub fn section<'a>(report: &'a str, name: &str) -> Option<&'a str> {
+    let mut start = None;
+    let mut offset = 0;
+    for line in report.split_inclusive('\n') {
+        let heading = line.trim_end();
+        if let Some(begin) = start {
+            if heading.starts_with("### ") || heading == "###" {
+                return Some(&report[begin..offset]);
+            }
+        } else if heading
+            .strip_prefix("### ")
+            .is_some_and(|h| h.trim() == name || h.trim().starts_with(&format!("{name} (")))
+        {
+            start = Some(offset + line.len());
+        }
+        offset += line.len();
+    }
+    start.map(|begin| &report[begin..])
+}
+
+/// The first non-empty line of a section (how `Failure Cluster` and `Regression Status`
+/// carry their machine-read value), without list markers and code ticks.
+pub fn first_line(report: &str, name: &str) -> Option<String> {
+    let text = section(report, name)?;
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let line = line.trim_start_matches(['-', '*', ' ']).trim();
+    let line = line.trim_matches('`').trim();
+    (!line.is_empty()).then(|| line.to_string())
+}
+
+/// One row of a `### Failed Tests` table: (test file, test function, error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestRow {
+    pub file: String,
+    pub function: String,
+    pub error: String,
+}
+
+/// The rows of the `### Failed Tests` table: lines starting with `|`, no `---`, first three
+/// cells with code ticks removed; the header row is skipped.
+pub fn failed_tests(report: &str) -> Vec<TestRow> {
+    let Some(text) = section(report, "Failed Tests") else {
+        return Vec::new();
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('|') && !l.contains("---"))
+        .filter_map(|l| {
+            let cells: Vec<String> = split_cells(l)
+                .into_iter()
+                .map(|c| c.trim().trim_matches('`').trim().to_string())
+                .collect();
+            if cells.len() < 3 || cells[0] == "Test File" || cells[0] == "test_file" {
+                return None;
+            }
+            Some(TestRow {
+                file: cells[0].clone(),
+                function: cells[1].clone(),
+                error: cells[2].clone(),
+            })
+        })
+        .collect()
+}
+
+/// Table cells of a row, honouring `\|` escapes.
+fn split_cells(row: &str) -> Vec<String> {
+    let inner = row.trim().trim_start_matches('|');
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let mut cells = vec![String::new()];
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                cells.last_mut().expect("a cell").push('|');
+                chars.next();
+            }
+            '|' => cells.push(String::new()),
+            c => cells.last_mut().expect("a cell").push(c),
+        }
+    }
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPORT: &str = "### Commit Info\n- x\n\n### Failed Tests\n\n| Test File | Test Function | Error | Log |\n|---|---|---|---|\n| `test/a.py` | `test_x` | `ValueError: a \\| b` | [L1](u) |\n| `test/b.py` | `test_y` | boom | |\n\n### Failure Cluster\n\n- `v1:test:test/a.py::test_x:ValueError`\n- other\n\n### Status (factual, no priority)\n- ok\n";
+
+    #[test]
+    fn failed_test_rows_are_read_from_the_table_only() {
+        assert_eq!(
+            failed_tests(REPORT),
+            [
+                TestRow {
+                    file: "test/a.py".into(),
+                    function: "test_x".into(),
+                    error: "ValueError: a | b".into()
+                },
+                TestRow {
+                    file: "test/b.py".into(),
+                    function: "test_y".into(),
+                    error: "boom".into()
+                },
+            ]
+        );
+        assert!(failed_tests("### Failure Summary\n| a | b | c |").is_empty());
+    }
+
+    #[test]
+    fn the_cluster_is_the_first_line_of_its_section() {
+        assert_eq!(
+            first_line(REPORT, "Failure Cluster").as_deref(),
+            Some("v1:test:test/a.py::test_x:ValueError")
+        );
+        assert_eq!(
+            first_line(REPORT, "Status").as_deref(),
+            Some("ok"),
+            "a heading with a parenthesised suffix is the same section"
+        );
+        assert_eq!(first_line(REPORT, "Regression Status"), None);
+    }
+}
