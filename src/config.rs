@@ -175,6 +175,9 @@ pub struct BackendConfig {
     pub max_tokens: u32,
     /// The agent's instructions (installed as CLAUDE.md in every worktree).
     pub instructions: PathBuf,
+    /// Where the sglang clone is fetched from; `https://github.com/{target_repo}.git` when
+    /// unset (a local mirror or GitHub Enterprise sets it).
+    pub clone_url: Option<String>,
 }
 
 impl Default for BackendConfig {
@@ -191,6 +194,7 @@ impl Default for BackendConfig {
             ca_bundle: None,
             max_tokens: 16_000,
             instructions: PathBuf::from("agent/CLAUDE.md"),
+            clone_url: None,
         }
     }
 }
@@ -831,6 +835,31 @@ mod tests {
             Some(Source::Env("GH_PAT".into()))
         );
         assert_eq!(token(&flags, &[("BOT_PAT", " ")]), None);
+    }
+
+    #[test]
+    fn g61_build_daily_board_applies_only_when_build_daily_summary_is_unset() {
+        let due = |pairs: &[(&str, &str)]| {
+            resolve(&FlagInputs::default(), &env(pairs))
+                .unwrap()
+                .config
+                .monitor
+                .build_daily_summary
+        };
+        assert!(due(&[]));
+        assert!(!due(&[("BUILD_DAILY_SUMMARY", "False")]));
+        assert!(!due(&[("BUILD_DAILY_SUMMARY", "0")]));
+        assert!(!due(&[("BUILD_DAILY_SUMMARY", "NO")]));
+        assert!(due(&[("BUILD_DAILY_SUMMARY", "yes")]));
+        assert!(!due(&[("BUILD_DAILY_BOARD", "no")]));
+        assert!(due(&[
+            ("BUILD_DAILY_BOARD", "no"),
+            ("BUILD_DAILY_SUMMARY", "true")
+        ]));
+        assert!(!due(&[
+            ("BUILD_DAILY_BOARD", "true"),
+            ("BUILD_DAILY_SUMMARY", "false")
+        ]));
     }
 
     #[test]

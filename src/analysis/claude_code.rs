@@ -80,7 +80,41 @@ pub enum AgentError {
     Io(#[from] std::io::Error),
 }
 
+/// Variables through which the CLI gets its model credentials (any one non-empty suffices).
+pub const CREDENTIAL_VARS: &[&str] = &[
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+    "ANTHROPIC_CUSTOM_HEADERS",
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+];
+/// Where `claude login` keeps its credentials, relative to the config dir (`~/.claude` or
+/// `$CLAUDE_CONFIG_DIR`).
+pub const CREDENTIALS_FILE: &str = "~/.claude/.credentials.json";
+
 impl ClaudeCli {
+    /// Where the agent's credentials come from, if it has any. Checked without a model call:
+    /// a probe that costs tokens every 30 minutes is not worth it, and a key that is set but
+    /// rejected still fails the run, which then falls down the chain like any other failure.
+    pub fn credentials(&self) -> Option<String> {
+        let var = |name: &str| {
+            self.env
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .filter(|v| !v.trim().is_empty())
+        };
+        if let Some(name) = CREDENTIAL_VARS.iter().find(|n| var(n).is_some()) {
+            return Some(format!("${name}"));
+        }
+        let dir = var("CLAUDE_CONFIG_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.home.join(".claude"));
+        let file = dir.join(".credentials.json");
+        file.is_file().then(|| file.display().to_string())
+    }
+
     /// True when `claude --version` answers within 10 s.
     pub async fn available(&self) -> bool {
         let mut cmd = tokio::process::Command::new(&self.bin);

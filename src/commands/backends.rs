@@ -66,12 +66,30 @@ pub async fn analyst_for(config: &Config) -> Result<Box<dyn Analyst>> {
                 .unwrap_or_else(|| "/root".into()),
             model: None,
         };
-        if cli.available().await {
-            let workspace = Workspace::new(
-                &backend.workspace,
-                format!("https://github.com/{}.git", config.github.target_repo),
-                "main",
+        let usable = if !cli.available().await {
+            tracing::warn!(
+                "the Claude Code CLI ({}) does not answer `--version` within 10 s; not using the agent",
+                backend.claude_bin
             );
+            false
+        } else if let Some(source) = cli.credentials() {
+            tracing::debug!("the Claude Code CLI authenticates with {source}");
+            true
+        } else {
+            tracing::warn!(
+                "the Claude Code CLI ({}) has no credentials (none of {} is set for the agent, and no {} exists); not using the agent",
+                backend.claude_bin,
+                crate::analysis::claude_code::CREDENTIAL_VARS.join(", "),
+                crate::analysis::claude_code::CREDENTIALS_FILE
+            );
+            false
+        };
+        if usable {
+            let remote = backend
+                .clone_url
+                .clone()
+                .unwrap_or_else(|| format!("https://github.com/{}.git", config.github.target_repo));
+            let workspace = Workspace::new(&backend.workspace, remote, "main");
             let instructions = std::fs::read_to_string(&backend.instructions);
             match (instructions, workspace.ensure_clone().await) {
                 (Err(e), _) => tracing::warn!(
@@ -90,11 +108,6 @@ pub async fn analyst_for(config: &Config) -> Result<Box<dyn Analyst>> {
                     "the sglang checkout is unavailable ({e:#}); not using the agent"
                 ),
             }
-        } else if backend.kind == BackendKind::ClaudeCode {
-            tracing::warn!(
-                "the Claude Code CLI ({}) is not available; falling back",
-                backend.claude_bin
-            );
         }
     }
     let want_api = matches!(backend.kind, BackendKind::Auto | BackendKind::Api);

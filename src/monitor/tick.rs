@@ -26,8 +26,8 @@ pub struct WorkflowOutcome {
     pub workflow: String,
     pub runs: usize,
     pub analysed: Vec<JobAnalysis>,
-    /// Jobs whose analysis failed this tick (tried again next tick).
-    pub failed: Vec<(u64, String)>,
+    /// Jobs whose analysis failed this tick, (id, name, why); tried again next tick.
+    pub failed: Vec<(u64, String, String)>,
     pub skipped: BTreeMap<&'static str, usize>,
     pub pending: usize,
     pub written: Written,
@@ -355,7 +355,7 @@ async fn process_workflow(
                 tracing::error!("{}: analysing {} failed: {e:#}", ctx.workflow, job.name);
                 outcome
                     .failed
-                    .push((job.id, format!("{}: {e:#}", job.name)));
+                    .push((job.id, job.name.clone(), format!("{e:#}")));
             }
         }
     }
@@ -369,6 +369,11 @@ async fn process_workflow(
     }
 
     let now_text = ctx.now.format("%Y-%m-%d %H:%M UTC").to_string();
+    let unanalysed: Vec<(String, String)> = outcome
+        .failed
+        .iter()
+        .map(|(_, name, why)| (name.clone(), why.clone()))
+        .collect();
     let producer = ctx.analyst.producer().to_string();
     if mode == MonitorOutput::Stdout {
         // As the original: stdout covers only this tick's new analyses.
@@ -380,6 +385,7 @@ async fn process_workflow(
             analyses: &outcome.analysed,
             summary: summary.as_deref(),
             pending: &pending,
+            unanalysed: &unanalysed,
             producer: &producer,
             now: &now_text,
             upstream,
@@ -429,6 +435,7 @@ async fn process_workflow(
         analyses: &all,
         summary: summary.as_deref(),
         pending: &pending,
+        unanalysed: &unanalysed,
         producer: &producer,
         now: &now_text,
         upstream,

@@ -17,7 +17,7 @@ use super::markers::{self, DASH, STUB_BODY_START, STUB_SUFFIX};
 const MIN_ANALYSIS_CHARS: usize = 200;
 
 /// One analysed job, as the daily issue records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobAnalysis {
     pub job_id: u64,
     pub job_name: String,

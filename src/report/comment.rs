@@ -21,6 +21,9 @@ pub struct WorkflowReport<'a> {
     pub summary: Option<&'a str>,
     /// Runs with jobs still running: (run id, number of running jobs).
     pub pending: &'a [(u64, usize)],
+    /// Jobs whose analysis failed this tick, (name, reason): listed in the last part so
+    /// readers know about them, but not in the markers, so the next tick tries them again.
+    pub unanalysed: &'a [(String, String)],
     /// What produced the analyses, for the footer ("Claude Code CLI", "Claude API", …).
     pub producer: &'a str,
     /// `YYYY-MM-DD HH:MM UTC`, fixed by the caller.
@@ -31,6 +34,30 @@ pub struct WorkflowReport<'a> {
 
 fn chars(s: &str) -> usize {
     s.chars().count()
+}
+
+/// Jobs listed by name in the "could not be analysed" note, at most.
+const MAX_UNANALYSED_LINES: usize = 20;
+
+/// One line of untrusted text for a code span: no backticks, no line breaks, at most `max`
+/// chars (inside a code span nothing else is markup).
+fn plain(text: &str, max: usize) -> String {
+    let line: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .map(|c| match c {
+            '`' => '\'',
+            c => c,
+        })
+        .collect();
+    if line.chars().count() > max {
+        let cut: String = line.chars().take(max).collect();
+        format!("{cut}…")
+    } else {
+        line
+    }
 }
 
 impl WorkflowReport<'_> {
@@ -145,6 +172,19 @@ impl WorkflowReport<'_> {
                 "\n---\n⏳ **{count} job(s) still running** ({}) — will update when complete\n",
                 links.join(", ")
             ));
+        }
+        if last && !self.unanalysed.is_empty() {
+            t.push_str(&format!(
+                "\n---\n⚠️ **{} job(s) could not be analysed this time** — retried on the next scan:\n",
+                self.unanalysed.len()
+            ));
+            for (name, why) in self.unanalysed.iter().take(MAX_UNANALYSED_LINES) {
+                t.push_str(&format!(
+                    "- `{}`: `{}`\n",
+                    plain(name, 120),
+                    plain(why, 200)
+                ));
+            }
         }
         t.push_str(&format!(
             "\n---\n{}",
@@ -327,10 +367,32 @@ mod tests {
             analyses,
             summary: Some("**Counts**: 2 failed jobs"),
             pending,
+            unanalysed: &[],
             producer: "builtin analyser",
             now: "2026-11-24 06:30 UTC",
             upstream: "sgl-project/sglang",
         }
+    }
+
+    #[test]
+    fn jobs_that_could_not_be_analysed_are_listed_in_the_last_part_only_and_not_marked() {
+        let a: Vec<JobAnalysis> = (1..=3).map(|id| analysis(id, 30_000)).collect();
+        let failed = vec![(
+            "nightly-test-8-gpu-amd".to_string(),
+            "GET /logs: HTTP 500\n`<b>boom</b>`".to_string(),
+        )];
+        let parts = WorkflowReport {
+            unanalysed: &failed,
+            ..report(&a, &[])
+        }
+        .render_parts();
+        assert!(parts.len() > 1);
+        let last = parts.last().unwrap();
+        assert!(last.contains("\n---\n⚠️ **1 job(s) could not be analysed this time** — retried on the next scan:\n- `nightly-test-8-gpu-amd`: `GET /logs: HTTP 500 '<b>boom</b>'`\n"), "{last}");
+        for p in &parts[..parts.len() - 1] {
+            assert!(!p.contains("could not be analysed"));
+        }
+        assert!(parts[0].starts_with("<!-- processed_job_ids: 1,2,3 -->"));
     }
 
     #[test]

@@ -230,3 +230,44 @@ fn context_files_exist_only_during_the_run() {
     rt().block_on(cli.run(&r)).unwrap();
     assert!(!stub.work.join(".ci-context").exists());
 }
+
+#[test]
+fn g26_a_reply_without_the_required_marker_gives_way_to_the_session_text_that_has_it() {
+    let stub = Stub::new("marker");
+    let cli = stub.cli(&[]);
+    let mut request = run(&stub.work, "p", Duration::from_secs(30));
+    request.must_contain = Some("## Job Failure Analysis");
+    let answer = rt().block_on(cli.run(&request)).unwrap();
+    assert_eq!(answer.text, LONG_ANSWER);
+    assert!(answer.recovered);
+
+    // Without a marker to look for, the short reply is what the agent said.
+    let plain = rt()
+        .block_on(cli.run(&run(&stub.work, "p", Duration::from_secs(30))))
+        .unwrap();
+    assert_eq!(plain.text, "Already delivered above.");
+    assert!(!plain.recovered);
+}
+
+#[test]
+fn credentials_come_from_the_agent_environment_or_the_login_file() {
+    let stub = Stub::new("ok");
+    assert_eq!(stub.cli(&[]).credentials(), None);
+    assert_eq!(
+        stub.cli(&[("ANTHROPIC_API_KEY", "sk-ant-key-123")])
+            .credentials()
+            .as_deref(),
+        Some("$ANTHROPIC_API_KEY")
+    );
+    assert_eq!(
+        stub.cli(&[("CLAUDE_CODE_OAUTH_TOKEN", " ")]).credentials(),
+        None
+    );
+    let login = stub.dir.path().join(".claude/.credentials.json");
+    std::fs::create_dir_all(login.parent().unwrap()).unwrap();
+    std::fs::write(&login, "{}").unwrap();
+    assert_eq!(
+        stub.cli(&[]).credentials(),
+        Some(login.display().to_string())
+    );
+}

@@ -9,4 +9,5 @@ mod daily_issue;
 mod github_client;
 mod harness;
 mod monitor;
+mod monitor_guards;
 mod workspace;

@@ -8,26 +8,26 @@ use serde_json::json;
 
 use crate::harness::Test;
 
-const BOT_REPO: &str = "amd-ci/sglang-ci-bot";
-const UPSTREAM: &str = "sgl-project/sglang";
-const NIGHTLY: &str = "nightly-test-amd.yml";
-const PR_TEST: &str = "pr-test-amd.yml";
-const TODAY_TITLE: &str = "[CI Monitor] Daily Report - 2026-11-24";
-const CROSS_RUN: &str = "<!-- ci-monitor-cross-run-summary: ";
+pub(crate) const BOT_REPO: &str = "amd-ci/sglang-ci-bot";
+pub(crate) const UPSTREAM: &str = "sgl-project/sglang";
+pub(crate) const NIGHTLY: &str = "nightly-test-amd.yml";
+pub(crate) const PR_TEST: &str = "pr-test-amd.yml";
+pub(crate) const TODAY_TITLE: &str = "[CI Monitor] Daily Report - 2026-11-24";
+pub(crate) const CROSS_RUN: &str = "<!-- ci-monitor-cross-run-summary: ";
 
-fn scenario(value: serde_json::Value) -> Scenario {
+pub(crate) fn scenario(value: serde_json::Value) -> Scenario {
     serde_json::from_value(value).expect("scenario json")
 }
 
 /// The sample scenario (real logs) plus an empty bot repository.
-fn sample() -> FakeGithub {
+pub(crate) fn sample() -> FakeGithub {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios/sample.json");
     let mut s = Scenario::from_file(&path).expect("sample scenario");
     s.repos.entry(BOT_REPO.into()).or_default();
     FakeGithub::start(s)
 }
 
-fn bot(fake: &FakeGithub) -> Test {
+pub(crate) fn bot(fake: &FakeGithub) -> Test {
     Test::new()
         .env("GITHUB_API_URL", &fake.url())
         .env("GH_PAT", "test-token-1234567890")
@@ -35,12 +35,12 @@ fn bot(fake: &FakeGithub) -> Test {
         .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
 }
 
-fn tick(fake: &FakeGithub) -> Test {
+pub(crate) fn tick(fake: &FakeGithub) -> Test {
     bot(fake).args(["--backend", "builtin", "monitor", "--output", "daily-issue"])
 }
 
 /// The open daily issues of the bot repo: (number, title).
-fn open_issues(fake: &FakeGithub) -> Vec<(u64, String)> {
+pub(crate) fn open_issues(fake: &FakeGithub) -> Vec<(u64, String)> {
     fake.issues(BOT_REPO)
         .into_iter()
         .filter(|i| i.2 == "open")
@@ -48,7 +48,7 @@ fn open_issues(fake: &FakeGithub) -> Vec<(u64, String)> {
         .collect()
 }
 
-fn issue_number(fake: &FakeGithub, title: &str) -> u64 {
+pub(crate) fn issue_number(fake: &FakeGithub, title: &str) -> u64 {
     fake.issues(BOT_REPO)
         .into_iter()
         .find(|i| i.1 == title)
@@ -57,7 +57,11 @@ fn issue_number(fake: &FakeGithub, title: &str) -> u64 {
 }
 
 /// The report parts of workflow `wf` on `issue`: (id, author, body).
-fn workflow_comments(fake: &FakeGithub, issue: u64, wf: &str) -> Vec<(u64, String, String)> {
+pub(crate) fn workflow_comments(
+    fake: &FakeGithub,
+    issue: u64,
+    wf: &str,
+) -> Vec<(u64, String, String)> {
     let heading = format!("## `{wf}`");
     fake.comments(BOT_REPO, issue)
         .into_iter()
@@ -66,7 +70,11 @@ fn workflow_comments(fake: &FakeGithub, issue: u64, wf: &str) -> Vec<(u64, Strin
 }
 
 /// The cross-run comments of workflow `wf` on `issue`.
-fn cross_run_comments(fake: &FakeGithub, issue: u64, wf: &str) -> Vec<(u64, String, String)> {
+pub(crate) fn cross_run_comments(
+    fake: &FakeGithub,
+    issue: u64,
+    wf: &str,
+) -> Vec<(u64, String, String)> {
     let marker = format!("{CROSS_RUN}{wf} -->");
     fake.comments(BOT_REPO, issue)
         .into_iter()
@@ -75,20 +83,20 @@ fn cross_run_comments(fake: &FakeGithub, issue: u64, wf: &str) -> Vec<(u64, Stri
 }
 
 /// The per-job block of `job` in `body`, from its anchor to its closing tag.
-fn job_block(body: &str, job: u64) -> Option<String> {
+pub(crate) fn job_block(body: &str, job: u64) -> Option<String> {
     let start = body.find(&format!("<a id=\"job-{job}\"></a>"))?;
     let end = start + body[start..].find("</details>")? + "</details>".len();
     Some(body[start..end].to_string())
 }
 
-fn writes(fake: &FakeGithub) -> Vec<String> {
+pub(crate) fn writes(fake: &FakeGithub) -> Vec<String> {
     fake.writes()
         .into_iter()
         .map(|r| format!("{} {} -> {}", r.method, r.path, r.status))
         .collect()
 }
 
-fn failed_run(run: u64, created: &str, jobs: serde_json::Value) -> serde_json::Value {
+pub(crate) fn failed_run(run: u64, created: &str, jobs: serde_json::Value) -> serde_json::Value {
     json!({
         "id": run,
         "conclusion": "failure",
@@ -98,7 +106,7 @@ fn failed_run(run: u64, created: &str, jobs: serde_json::Value) -> serde_json::V
     })
 }
 
-fn pytest_log(test: &str, message: &str) -> String {
+pub(crate) fn pytest_log(test: &str, message: &str) -> String {
     format!(
         "2026-11-24T05:00:00.0000000Z ##[group]Run docker exec ci_sglang pytest -q test/srt\n\
          2026-11-24T05:00:00.1000000Z ##[endgroup]\n\
