@@ -194,6 +194,17 @@ mod tests {
     }
 
     #[test]
+    fn g11_a_run_listed_twice_is_considered_once() {
+        let runs = vec![
+            run(7, "completed", Some("failure")),
+            run(8, "in_progress", None),
+            run(7, "completed", Some("failure")),
+        ];
+        let ids: Vec<u64> = select_runs(runs, 5).iter().map(|r| r.id).collect();
+        assert_eq!(ids, [7, 8]);
+    }
+
+    #[test]
     fn gate_jobs_are_recognised_by_name_in_any_case() {
         for name in ["pr-test-amd-finish", "wait-for-stage-b", "Check-All-Jobs"] {
             assert!(is_gate_job(&job(1, name, Some("failure"), &[])), "{name}");

@@ -134,3 +134,46 @@ fn a_gateway_failure_falls_back_to_the_builtin_analyser_and_says_so() {
     assert!(body.contains("test_version_command"), "{body}\n{out}");
     assert!(body.to_lowercase().contains("builtin"), "{body}");
 }
+
+#[test]
+fn g29_a_failed_first_call_is_retried_once_without_thinking_and_with_4096_tokens() {
+    let fake = fake(json!([
+        {"method": "POST", "path": "^/v1/messages$", "status": 400, "times": 1,
+         "body": "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"thinking not supported\"}}"}
+    ]));
+    let out = api_tick(&fake).success();
+    let messages = fake.messages();
+    // Two jobs: one answered by the first call, one by the plain retry.
+    assert_eq!(messages.len(), 2, "{out}");
+    let plain: Vec<_> = messages
+        .iter()
+        .filter(|m| m.get("thinking").is_none())
+        .collect();
+    assert_eq!(plain.len(), 1, "{messages:?}");
+    assert_eq!(plain[0]["max_tokens"], 4096);
+    let body = fake.state()["repos"][BOT_REPO]["issues"][0]["comments_list"][0]["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(body.matches("using Claude API").count(), 1, "{body}");
+    assert!(
+        !body.contains("builtin"),
+        "no fallback to the builtin analyser\n{body}"
+    );
+}
+
+#[test]
+fn g2_api_mode_without_a_gateway_key_or_url_stops_before_any_request() {
+    let fake = fake(json!([]));
+    let out = api_tick(&fake)
+        .env("LLM_GATEWAY_KEY", "")
+        .args(["--no-use-agent"])
+        .status(2);
+    assert!(out.stderr.contains("LLM_GATEWAY_KEY"), "{out}");
+    let out = api_tick(&fake)
+        .env("USE_AGENT", "no")
+        .env("LLM_GATEWAY_URL", "")
+        .status(2);
+    assert!(out.stderr.contains("LLM_GATEWAY_URL"), "{out}");
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}

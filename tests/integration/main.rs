@@ -7,6 +7,7 @@ mod claude_cli;
 mod cli;
 mod daily_issue;
 mod github_client;
+mod guards_doc;
 mod harness;
 mod monitor;
 mod monitor_guards;

@@ -167,9 +167,12 @@ fn g59_second_tick_with_nothing_new_makes_no_write() {
     let fake = sample();
     tick(&fake).success();
     fake.reset_requests();
-    let out = tick(&fake).success();
+    let out = tick(&fake).env("GITHUB_OUTPUT", "gh-output.txt").success();
     assert!(writes(&fake).is_empty(), "{:?}\n{out}", writes(&fake));
     assert!(out.stderr.contains("0 writes"), "{out}");
+    // G62: nothing new, so no failures to report.
+    let outputs = std::fs::read_to_string(out.dir.join("gh-output.txt")).unwrap();
+    assert_eq!(outputs, "has_failures=false\n");
 }
 
 #[test]
@@ -231,6 +234,32 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
     fake.reset_requests();
     tick(&fake).success();
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
+
+    // G58: a third run updates the cross-run comment in place, found by its marker.
+    fake.add(scenario(json!({"repos": {UPSTREAM: {"workflows": {PR_TEST: [
+        failed_run(19000002003, "2026-11-24T05:30:00Z", json!([{
+            "id": 54000002301u64,
+            "name": "stage-a-test-1-amd (linux-mi325-gpu-1, 0)",
+            "conclusion": "failure",
+            "started_at": "2026-11-24T05:31:00Z",
+            "steps": [{"name": "Run test", "conclusion": "failure"}],
+            "log": {"text": pytest_log("test/srt/test_radix_cache.py::TestRadix::test_evict", "AssertionError: expected 3 got 2")}
+        }]))
+    ]}}}})));
+    tick(&fake).success();
+    let cross_after = cross_run_comments(&fake, issue, PR_TEST);
+    assert_eq!(cross_after.len(), 1, "{cross_after:?}");
+    assert_eq!(cross_after[0].0, cross[0].0, "edited in place");
+    assert!(cross_after[0]
+        .2
+        .contains("Cross-Run Pattern Summary (3 runs in lookback window)"));
+    assert!(
+        cross_after[0]
+            .2
+            .contains("- `stage-a-test-1-amd (linux-mi325-gpu-1, 0)` — in 2/3 runs"),
+        "{}",
+        cross_after[0].2
+    );
 }
 
 #[test]
@@ -381,6 +410,12 @@ fn stdout_output_prints_the_parts_and_writes_nothing() {
         .stdout
         .contains("<!-- processed_job_ids: 54000001001,54000001002 -->"));
     assert!(out.stdout.contains("test_version_command"));
+    // G64: each workflow's parts follow a rule of 60 `=`.
+    assert!(
+        out.stdout
+            .contains(&format!("{}\n<!-- processed_job_ids:", "=".repeat(60))),
+        "{out}"
+    );
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
     assert!(fake.issues(BOT_REPO).is_empty());
 }

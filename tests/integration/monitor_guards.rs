@@ -401,3 +401,20 @@ fn g53_a_legacy_comment_that_cannot_be_read_back_is_left_untouched_and_its_ids_s
         "{summary}"
     );
 }
+
+#[test]
+fn g1_without_a_token_the_monitor_stops_before_any_request() {
+    let fake = sample();
+    for empty in [None, Some("")] {
+        let mut test = Test::new()
+            .env("GITHUB_API_URL", &fake.url())
+            .env("BOT_REPO", BOT_REPO)
+            .args(["--backend", "builtin", "monitor", "--output", "daily-issue"]);
+        if let Some(value) = empty {
+            test = test.env("BOT_PAT", value);
+        }
+        let out = test.status(2);
+        assert!(out.stderr.to_lowercase().contains("token"), "{out}");
+    }
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
