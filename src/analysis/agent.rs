@@ -6,9 +6,26 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
-use super::claude_code::{AgentRun, ClaudeCli};
-use super::{AnalysisError, Analyst, JobReport, JobRequest};
-use crate::workspace::Workspace;
+use super::claude_code::{AgentAnswer, AgentRun, ClaudeCli};
+use super::prompts::{
+    clean_cross_job, clean_cross_run, cross_job_jobs_text, cross_job_prompt, cross_run_context,
+    cross_run_prompt, PER_JOB_ANALYSES,
+};
+use super::{
+    AnalysisError, Answer, Backend, CrossJobRequest, CrossRunRequest, JobReport, JobRequest,
+    Produced,
+};
+use crate::report::cross::run_pattern;
+use crate::report::JobAnalysis;
+use crate::workspace::{sanitize_tag, Workspace};
+
+/// What the agent names itself in footers (the original's wording).
+pub const PRODUCER: &str = "Claude Code CLI";
+/// The cross-job agent's budget (the original's): a summary of reports, not an investigation.
+const CROSS_JOB_TURNS: u32 = 30;
+const CROSS_JOB_TIMEOUT: Duration = Duration::from_secs(300);
+/// The cross-run agent's turn budget.
+const CROSS_RUN_TURNS: u32 = 150;
 
 /// Runs the per-job task of `agent/CLAUDE.md` through the Claude Code CLI.
 pub struct AgentAnalyst {
@@ -20,6 +37,17 @@ pub struct AgentAnalyst {
     pub api_url: String,
     pub max_turns: u32,
     pub timeout: Duration,
+    /// Time limit of the cross-run assessment.
+    pub cross_run_timeout: Duration,
+}
+
+/// The newest commit among the analyses: the cross tasks read the source as of the latest run.
+fn newest_commit(analyses: &[JobAnalysis]) -> Option<&str> {
+    analyses
+        .iter()
+        .filter(|a| a.head_sha.as_deref().is_some_and(|s| s.len() == 40))
+        .max_by(|a, b| a.started_at.cmp(&b.started_at))
+        .and_then(|a| a.head_sha.as_deref())
 }
 
 /// The per-job prompt: the task line and the facts the agent needs, one per line. The token
@@ -39,35 +67,53 @@ pub fn job_prompt(request: &JobRequest<'_>, api_url: &str) -> String {
     )
 }
 
-impl Analyst for AgentAnalyst {
+impl AgentAnalyst {
+    /// Runs one agent task in a fresh worktree at `commit`, with `context` files.
+    async fn run_task(
+        &self,
+        tag: &str,
+        commit: &str,
+        prompt: &str,
+        context: &[(String, String)],
+        max_turns: u32,
+        timeout: Duration,
+    ) -> Result<AgentAnswer, AnalysisError> {
+        let fail = |e: anyhow::Error| AnalysisError::Failed(e);
+        let worktree = self.workspace.worktree(tag, commit).await.map_err(fail)?;
+        worktree
+            .prepare_for_agent(&self.instructions)
+            .map_err(fail)?;
+        let work_dir: PathBuf = worktree.path().to_path_buf();
+        self.cli
+            .run(&AgentRun {
+                prompt,
+                work_dir: &work_dir,
+                context_files: context,
+                max_turns,
+                timeout,
+                must_contain: None,
+            })
+            .await
+            .map_err(|e| fail(e.into()))
+    }
+}
+
+impl Backend for AgentAnalyst {
     fn analyze_job<'a>(
         &'a self,
         request: JobRequest<'a>,
     ) -> BoxFuture<'a, Result<JobReport, AnalysisError>> {
         Box::pin(async move {
-            let fail = |e: anyhow::Error| AnalysisError::Failed(e);
-            let worktree = self
-                .workspace
-                .worktree(&request.job.id.to_string(), &request.run.head_sha)
-                .await
-                .map_err(fail)?;
-            worktree
-                .prepare_for_agent(&self.instructions)
-                .map_err(fail)?;
-            let prompt = job_prompt(&request, &self.api_url);
-            let work_dir: PathBuf = worktree.path().to_path_buf();
             let answer = self
-                .cli
-                .run(&AgentRun {
-                    prompt: &prompt,
-                    work_dir: &work_dir,
-                    context_files: &[],
-                    max_turns: self.max_turns,
-                    timeout: self.timeout,
-                    must_contain: None,
-                })
-                .await
-                .map_err(|e| fail(e.into()))?;
+                .run_task(
+                    &request.job.id.to_string(),
+                    &request.run.head_sha,
+                    &job_prompt(&request, &self.api_url),
+                    &[],
+                    self.max_turns,
+                    self.timeout,
+                )
+                .await?;
             Ok(JobReport {
                 markdown: answer.text,
                 producer: self.producer().to_string(),
@@ -78,7 +124,70 @@ impl Analyst for AgentAnalyst {
     }
 
     fn producer(&self) -> &str {
-        "Claude Code CLI"
+        PRODUCER
+    }
+
+    fn cross_job<'a>(&'a self, request: CrossJobRequest<'a>) -> Answer<'a, Produced<String>> {
+        Box::pin(async move {
+            let commit = newest_commit(request.analyses).ok_or_else(|| {
+                AnalysisError::Failed(anyhow::anyhow!("no analysis names the commit it ran on"))
+            })?;
+            let context = [(
+                PER_JOB_ANALYSES.to_string(),
+                cross_job_jobs_text(request.analyses),
+            )];
+            let answer = self
+                .run_task(
+                    &format!("cross-job-{}", sanitize_tag(request.workflow)),
+                    commit,
+                    &cross_job_prompt(request.workflow, request.analyses.len()),
+                    &context,
+                    CROSS_JOB_TURNS,
+                    CROSS_JOB_TIMEOUT,
+                )
+                .await?;
+            let text = clean_cross_job(&answer.text);
+            if text.is_empty() {
+                return Err(AnalysisError::Failed(anyhow::anyhow!(
+                    "the agent wrote no cross-job summary"
+                )));
+            }
+            Ok(Produced::by(PRODUCER, text))
+        })
+    }
+
+    fn cross_run<'a>(&'a self, request: CrossRunRequest<'a>) -> Answer<'a, Produced<String>> {
+        Box::pin(async move {
+            let pattern = run_pattern(request.analyses).ok_or_else(|| {
+                AnalysisError::Failed(anyhow::anyhow!(
+                    "a cross-run assessment needs two or more runs"
+                ))
+            })?;
+            let commit = newest_commit(request.analyses).ok_or_else(|| {
+                AnalysisError::Failed(anyhow::anyhow!("no analysis names the commit it ran on"))
+            })?;
+            let context = [(
+                PER_JOB_ANALYSES.to_string(),
+                cross_run_context(request.analyses),
+            )];
+            let answer = self
+                .run_task(
+                    &format!("cross-run-{}", sanitize_tag(request.workflow)),
+                    commit,
+                    &cross_run_prompt(request.workflow, &pattern),
+                    &context,
+                    CROSS_RUN_TURNS.min(self.max_turns),
+                    self.cross_run_timeout,
+                )
+                .await?;
+            let text = clean_cross_run(&answer.text);
+            if text.is_empty() {
+                return Err(AnalysisError::Failed(anyhow::anyhow!(
+                    "the agent wrote no cross-run assessment"
+                )));
+            }
+            Ok(Produced::by(PRODUCER, text))
+        })
     }
 }
 

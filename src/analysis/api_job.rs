@@ -6,15 +6,19 @@
 
 use futures_util::future::BoxFuture;
 
-use super::api::ApiClient;
+use super::api::{ApiClient, MessageRequest};
+use super::prompts::{clean_cross_job, cross_job_jobs_text};
 use super::templates::Templates;
-use super::{AnalysisError, Analyst, JobReport, JobRequest};
+use super::{AnalysisError, Answer, Backend, CrossJobRequest, JobReport, JobRequest, Produced};
 use crate::github::GithubError;
 use crate::logs::prefilter::Prefilter;
 use crate::logs::{Analyzer, EvidenceSource, LogAnalysis};
 
 /// What the API analyst names itself in footers (the original's wording).
 pub const PRODUCER: &str = "Claude API";
+
+/// `max_tokens` of the cross-job call (the original's budget: the summary is short).
+const CROSS_JOB_MAX_TOKENS: u32 = 2048;
 
 /// Said in the prompt when the log engine found no error line.
 const NO_ERRORS: &str =
@@ -54,7 +58,7 @@ pub fn errors_section(analysis: &LogAnalysis) -> String {
     }
 }
 
-impl Analyst for ApiAnalyst {
+impl Backend for ApiAnalyst {
     fn analyze_job<'a>(
         &'a self,
         request: JobRequest<'a>,
@@ -127,6 +131,40 @@ impl Analyst for ApiAnalyst {
 
     fn producer(&self) -> &str {
         PRODUCER
+    }
+
+    fn cross_job<'a>(&'a self, request: CrossJobRequest<'a>) -> Answer<'a, Produced<String>> {
+        Box::pin(async move {
+            let jobs = request.analyses.len().to_string();
+            let prompt = self
+                .templates
+                .fill(
+                    "cross-job-summary",
+                    &[
+                        ("num_jobs", &jobs),
+                        ("workflow_name", request.workflow),
+                        ("jobs_text", &cross_job_jobs_text(request.analyses)),
+                    ],
+                )
+                .map_err(AnalysisError::Failed)?;
+            let answer = self
+                .client
+                .complete(&MessageRequest {
+                    system: None,
+                    user: prompt,
+                    max_tokens: CROSS_JOB_MAX_TOKENS,
+                    thinking: false,
+                })
+                .await
+                .map_err(|e| AnalysisError::Failed(e.into()))?;
+            let text = clean_cross_job(&answer.text);
+            if text.is_empty() {
+                return Err(AnalysisError::Failed(anyhow::anyhow!(
+                    "the model returned no cross-job summary"
+                )));
+            }
+            Ok(Produced::by(PRODUCER, text))
+        })
     }
 }
 

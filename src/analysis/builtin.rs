@@ -3,9 +3,10 @@
 
 use futures_util::future::BoxFuture;
 
-use super::{AnalysisError, Analyst, JobReport, JobRequest};
+use super::{AnalysisError, Answer, Backend, CrossJobRequest, JobReport, JobRequest, Produced};
 use crate::github::GithubError;
 use crate::logs::{render_markdown, Analyzer, ReportContext};
+use crate::report::cross::cross_job_summary;
 
 /// Streams the job's log through the log engine.
 #[derive(Debug, Clone, Copy, Default)]
@@ -14,7 +15,7 @@ pub struct BuiltinAnalyst;
 /// What the builtin analyst names itself in footers.
 pub const PRODUCER: &str = "sglang-bot builtin analyser";
 
-impl Analyst for BuiltinAnalyst {
+impl Backend for BuiltinAnalyst {
     fn analyze_job<'a>(
         &'a self,
         request: JobRequest<'a>,
@@ -57,5 +58,17 @@ impl Analyst for BuiltinAnalyst {
 
     fn producer(&self) -> &str {
         PRODUCER
+    }
+
+    /// Clusters by each report's `Failure Cluster` line (the signature, for our own reports).
+    fn cross_job<'a>(&'a self, request: CrossJobRequest<'a>) -> Answer<'a, Produced<String>> {
+        let summary = cross_job_summary(request.analyses)
+            .map(|text| Produced::by(PRODUCER, text))
+            .ok_or_else(|| {
+                AnalysisError::Failed(anyhow::anyhow!(
+                    "a cross-job summary needs at least two analyses"
+                ))
+            });
+        Box::pin(async move { summary })
     }
 }

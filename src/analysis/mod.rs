@@ -1,6 +1,7 @@
-//! The analysis backends behind one interface. `claude_code` runs the Claude Code CLI, `api`
-//! calls the Messages API through the LLM gateway, and `templates` reads the API-mode prompts
-//! from `agent/CLAUDE.md`.
+//! The analysis backends behind one interface, [`Backend`]: `agent` (the Claude Code CLI, run
+//! by `claude_code`), `api_job` (the Messages API through the LLM gateway, `api`) and
+//! `builtin` (the log engine alone); `chain` asks them in order. `templates` reads the API-mode
+//! prompts from `agent/CLAUDE.md`.
 
 pub mod agent;
 pub mod api;
@@ -8,9 +9,17 @@ pub mod api_job;
 pub mod builtin;
 pub mod chain;
 pub mod claude_code;
+pub mod prompts;
+pub mod tasks;
 pub mod templates;
 
 use futures_util::future::BoxFuture;
+
+pub use tasks::{
+    Correlation, CrossJobRequest, CrossRunRequest, DailySummaryRequest, PrCiStatusRequest,
+    PrCorrelationRequest, PrReviewRequest, Produced, PullRequestFacts, Task, TrackerRequest,
+    TrackerRow, Verdict,
+};
 
 use crate::github::models::{Job, WorkflowRun};
 use crate::github::Client;
@@ -39,25 +48,83 @@ pub struct JobReport {
     pub signature: Option<String>,
 }
 
-/// Why a job could not be analysed at all.
+/// Why a task could not be answered.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalysisError {
     /// GitHub no longer has the job's log; retrying will not help.
     #[error("the job's log is no longer available: {0}")]
     LogUnavailable(String),
+    /// This backend does not do this task; the next one in the chain is asked.
+    #[error("{backend} does not do the {task} task")]
+    Unsupported { backend: String, task: &'static str },
     /// Anything else; the job is tried again next tick.
     #[error("{0:#}")]
     Failed(anyhow::Error),
 }
 
-/// A backend that analyses failed jobs.
-pub trait Analyst: Send + Sync {
-    /// Analyses one job.
-    fn analyze_job<'a>(
-        &'a self,
-        request: JobRequest<'a>,
-    ) -> BoxFuture<'a, Result<JobReport, AnalysisError>>;
+/// A future answering one task.
+pub type Answer<'a, T> = BoxFuture<'a, Result<T, AnalysisError>>;
 
+/// The answer of a backend that does not do `task`.
+pub fn unsupported<'a, T: Send + 'a>(backend: &str, task: Task) -> Answer<'a, T> {
+    let err = AnalysisError::Unsupported {
+        backend: backend.to_string(),
+        task: task.title(),
+    };
+    Box::pin(async move { Err(err) })
+}
+
+/// An analysis backend: one method per task of `agent/CLAUDE.md`. A backend answers the tasks
+/// it can and leaves the others to the next backend of the chain (the default methods say
+/// "unsupported"), so callers ask one interface and never pick a backend themselves.
+pub trait Backend: Send + Sync {
     /// How reports name this backend in their footers.
     fn producer(&self) -> &str;
+
+    /// Analyses one failed job.
+    fn analyze_job<'a>(&'a self, request: JobRequest<'a>) -> Answer<'a, JobReport>;
+
+    /// The cross-job summary (Markdown starting at its `**Counts**:` line).
+    fn cross_job<'a>(&'a self, _request: CrossJobRequest<'a>) -> Answer<'a, Produced<String>> {
+        unsupported(self.producer(), Task::CrossJob)
+    }
+
+    /// An assessment of the cross-run pattern, shown above the computed run tables.
+    fn cross_run<'a>(&'a self, _request: CrossRunRequest<'a>) -> Answer<'a, Produced<String>> {
+        unsupported(self.producer(), Task::CrossRun)
+    }
+
+    /// The daily cross-workflow summary (Markdown).
+    fn daily_summary<'a>(
+        &'a self,
+        _request: DailySummaryRequest<'a>,
+    ) -> Answer<'a, Produced<String>> {
+        unsupported(self.producer(), Task::DailySummary)
+    }
+
+    /// The failure tracker's rows.
+    fn tracker_rows<'a>(
+        &'a self,
+        _request: TrackerRequest<'a>,
+    ) -> Answer<'a, Produced<Vec<TrackerRow>>> {
+        unsupported(self.producer(), Task::TrackerRows)
+    }
+
+    /// The PR CI status report (Markdown starting at `## CI Status for PR`).
+    fn pr_ci_status<'a>(&'a self, _request: PrCiStatusRequest<'a>) -> Answer<'a, Produced<String>> {
+        unsupported(self.producer(), Task::PrCiStatus)
+    }
+
+    /// A code review of a PR (Markdown).
+    fn pr_review<'a>(&'a self, _request: PrReviewRequest<'a>) -> Answer<'a, Produced<String>> {
+        unsupported(self.producer(), Task::PrReview)
+    }
+
+    /// Which failing jobs of a PR its change likely caused.
+    fn pr_correlation<'a>(
+        &'a self,
+        _request: PrCorrelationRequest<'a>,
+    ) -> Answer<'a, Produced<Vec<Correlation>>> {
+        unsupported(self.producer(), Task::PrCorrelation)
+    }
 }

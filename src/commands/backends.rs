@@ -12,7 +12,7 @@ use crate::analysis::builtin::BuiltinAnalyst;
 use crate::analysis::chain::Chain;
 use crate::analysis::claude_code::ClaudeCli;
 use crate::analysis::templates::Templates;
-use crate::analysis::Analyst;
+use crate::analysis::Backend;
 use crate::config::{BackendKind, Config};
 use crate::github::RetryPolicy;
 use crate::workspace::Workspace;
@@ -49,10 +49,10 @@ fn api_analyst(config: &Config) -> Result<ApiAnalyst> {
 }
 
 /// The analyst for this run: the chosen backend, falling back to the builtin analyser.
-pub async fn analyst_for(config: &Config) -> Result<Box<dyn Analyst>> {
-    let builtin: Box<dyn Analyst> = Box::new(BuiltinAnalyst);
+pub async fn analyst_for(config: &Config) -> Result<Box<dyn Backend>> {
+    let builtin: Box<dyn Backend> = Box::new(BuiltinAnalyst);
     let backend = &config.backend;
-    let mut chain: Vec<Box<dyn Analyst>> = Vec::new();
+    let mut chain: Vec<Box<dyn Backend>> = Vec::new();
     let want_agent = matches!(backend.kind, BackendKind::Auto | BackendKind::ClaudeCode);
     if want_agent {
         let cli = ClaudeCli {
@@ -103,6 +103,7 @@ pub async fn analyst_for(config: &Config) -> Result<Box<dyn Analyst>> {
                     api_url: config.github.api_url.clone(),
                     max_turns: backend.max_turns,
                     timeout: Duration::from_secs(backend.timeout_secs),
+                    cross_run_timeout: Duration::from_secs(backend.cross_run_timeout_secs),
                 })),
                 (Ok(_), Err(e)) => tracing::warn!(
                     "the sglang checkout is unavailable ({e:#}); not using the agent"

@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 
 use super::{github_client, require_token, EXIT_FAILURE, EXIT_OK};
-use crate::analysis::Analyst;
+use crate::analysis::Backend;
 use crate::cli::Format;
 use crate::config::{Config, MonitorOutput};
 use crate::monitor::tick::{run_tick, TickReport};
@@ -13,7 +13,7 @@ use crate::redact::Redactor;
 
 /// Runs one tick with `analyst` and reports it: the parts on stdout in stdout mode, a JSON
 /// summary with `--format json`, and the workflow outputs when running in GitHub Actions.
-pub async fn run(config: &Config, format: Format, analyst: &dyn Analyst) -> Result<i32> {
+pub async fn run(config: &Config, format: Format, analyst: &dyn Backend) -> Result<i32> {
     require_token(config)?;
     let client = github_client(config)?;
     let report = run_tick(config, &client, analyst).await?;

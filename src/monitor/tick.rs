@@ -8,12 +8,12 @@ use futures_util::StreamExt;
 
 use super::publish::{self, Located, Written};
 use super::select::{self, Skip};
-use crate::analysis::{AnalysisError, Analyst, JobRequest};
+use crate::analysis::{AnalysisError, Backend, CrossJobRequest, CrossRunRequest, JobRequest};
 use crate::config::{Config, MonitorOutput};
 use crate::daily_issue;
 use crate::github::models::{Comment, Job, WorkflowRun};
 use crate::github::{Client, RequestStats, RunFilter};
-use crate::report::cross::{cross_job_summary, cross_run_comment};
+use crate::report::cross::{cross_run_comment, run_pattern};
 use crate::report::{JobAnalysis, WorkflowReport};
 use crate::state::MonitorState;
 
@@ -80,7 +80,7 @@ struct IssueView {
 pub async fn run_tick(
     config: &Config,
     client: &Client,
-    analyst: &dyn Analyst,
+    analyst: &dyn Backend,
 ) -> Result<TickReport> {
     let now = config.now();
     let date = now.format("%Y-%m-%d").to_string();
@@ -203,7 +203,7 @@ async fn read_issue(client: &Client, repo: &str, date: &str) -> IssueView {
 struct WorkflowContext<'a> {
     config: &'a Config,
     client: &'a Client,
-    analyst: &'a dyn Analyst,
+    analyst: &'a dyn Backend,
     workflow: &'a str,
     login: Option<&'a str>,
     today: &'a IssueView,
@@ -351,7 +351,7 @@ async fn process_workflow(
                     ..base
                 });
             }
-            Err(AnalysisError::Failed(e)) => {
+            Err(e) => {
                 tracing::error!("{}: analysing {} failed: {e:#}", ctx.workflow, job.name);
                 outcome
                     .failed
@@ -377,9 +377,15 @@ async fn process_workflow(
     let producer = ctx.analyst.producer().to_string();
     if mode == MonitorOutput::Stdout {
         // As the original: stdout covers only this tick's new analyses.
-        let summary = cross_job_summary(&outcome.analysed);
-        outcome.cross_run =
-            cross_run_comment(ctx.workflow, &outcome.analysed, &now_text, &producer, None);
+        let summary = cross_job_text(ctx, &outcome.analysed).await;
+        let assessment = cross_run_assessment(ctx, &outcome.analysed).await;
+        outcome.cross_run = cross_run_comment(
+            ctx.workflow,
+            &outcome.analysed,
+            &now_text,
+            &producer,
+            assessment.as_deref(),
+        );
         outcome.parts = WorkflowReport {
             workflow: ctx.workflow,
             analyses: &outcome.analysed,
@@ -429,7 +435,7 @@ async fn process_workflow(
         )
     };
     let all = publish::merge(&located.recovered, &cached, &outcome.analysed);
-    let summary = cross_job_summary(&all);
+    let summary = cross_job_text(ctx, &all).await;
     let parts = WorkflowReport {
         workflow: ctx.workflow,
         analyses: &all,
@@ -450,7 +456,14 @@ async fn process_workflow(
     outcome.issue = Some(issue);
     outcome.written = publish::write_parts(ctx.client, bot_repo, issue, &located, &parts).await?;
     outcome.parts = parts;
-    outcome.cross_run = cross_run_comment(ctx.workflow, &all, &now_text, &producer, None);
+    let assessment = cross_run_assessment(ctx, &all).await;
+    outcome.cross_run = cross_run_comment(
+        ctx.workflow,
+        &all,
+        &now_text,
+        &producer,
+        assessment.as_deref(),
+    );
     if let Some(body) = &outcome.cross_run {
         // The per-workflow parts are safe by now; a failure here is reported, not fatal.
         match publish::write_cross_run(
@@ -470,4 +483,47 @@ async fn process_workflow(
         }
     }
     Ok(())
+}
+
+/// The cross-job summary of the day's analyses (more than one), from the first backend that
+/// writes one; without one, part 1 simply has no summary.
+async fn cross_job_text(ctx: &WorkflowContext<'_>, analyses: &[JobAnalysis]) -> Option<String> {
+    if analyses.len() < 2 {
+        return None;
+    }
+    let request = CrossJobRequest {
+        workflow: ctx.workflow,
+        analyses,
+    };
+    match ctx.analyst.cross_job(request).await {
+        Ok(p) => Some(match p.note {
+            Some(note) => format!("{}\n\n_{note}_", p.value),
+            None => p.value,
+        }),
+        Err(e) => {
+            tracing::warn!("{}: no cross-job summary: {e:#}", ctx.workflow);
+            None
+        }
+    }
+}
+
+/// A backend's assessment of the pattern across two or more runs, when one offers it (the
+/// agent does); the computed run tables are published either way.
+async fn cross_run_assessment(
+    ctx: &WorkflowContext<'_>,
+    analyses: &[JobAnalysis],
+) -> Option<String> {
+    run_pattern(analyses)?;
+    let request = CrossRunRequest {
+        workflow: ctx.workflow,
+        analyses,
+    };
+    match ctx.analyst.cross_run(request).await {
+        Ok(p) => Some(p.value),
+        Err(AnalysisError::Unsupported { .. }) => None,
+        Err(e) => {
+            tracing::warn!("{}: no cross-run assessment: {e:#}", ctx.workflow);
+            None
+        }
+    }
 }

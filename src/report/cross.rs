@@ -103,22 +103,37 @@ pub fn cross_job_summary(analyses: &[JobAnalysis]) -> Option<String> {
 
 /// One run of the day, as the cross-run view sees it.
 #[derive(Debug, Clone, PartialEq)]
-struct RunView {
-    id: String,
-    url: String,
-    started_at: String,
-    jobs: BTreeSet<String>,
+pub struct RunView {
+    /// The run id (last segment of its URL).
+    pub id: String,
+    pub url: String,
+    /// Earliest start of its analysed jobs (empty when unknown).
+    pub started_at: String,
+    /// The commit it ran on, when known.
+    pub head_sha: String,
+    /// Names of its failed jobs.
+    pub jobs: BTreeSet<String>,
 }
 
-/// The cross-run comment of a workflow, or `None` with fewer than two runs among the day's
-/// analyses. `assessment` is an agent's text, placed under `### Agent assessment`.
-pub fn cross_run_comment(
-    workflow: &str,
-    analyses: &[JobAnalysis],
-    now: &str,
-    producer: &str,
-    assessment: Option<&str>,
-) -> Option<String> {
+/// A job name and the runs it failed in (oldest first by run id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRuns {
+    pub job: String,
+    pub runs: Vec<RunView>,
+}
+
+/// Which jobs fail in every run, only in the latest, or now and then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPattern {
+    /// The runs, oldest first.
+    pub runs: Vec<RunView>,
+    pub persistent: Vec<JobRuns>,
+    pub regression: Vec<JobRuns>,
+    pub flaky: Vec<JobRuns>,
+}
+
+/// The run pattern of the day's analyses, or `None` when they span fewer than two runs.
+pub fn run_pattern(analyses: &[JobAnalysis]) -> Option<RunPattern> {
     let mut runs: BTreeMap<String, RunView> = BTreeMap::new();
     for a in analyses.iter().filter(|a| !a.run_url.is_empty()) {
         let url = a.run_url.trim_end_matches('/').to_string();
@@ -126,12 +141,16 @@ pub fn cross_run_comment(
             id: url.rsplit('/').next().unwrap_or("").to_string(),
             url: url.clone(),
             started_at: String::new(),
+            head_sha: String::new(),
             jobs: BTreeSet::new(),
         });
         if let Some(t) = a.started_at.as_deref().filter(|t| !t.is_empty()) {
             if run.started_at.is_empty() || t < run.started_at.as_str() {
                 run.started_at = t.to_string();
             }
+        }
+        if run.head_sha.is_empty() {
+            run.head_sha = a.head_sha.clone().unwrap_or_default();
         }
         run.jobs.insert(a.job_name.clone());
     }
@@ -150,41 +169,69 @@ pub fn cross_run_comment(
         key(a).cmp(&key(b))
     });
     let n = runs.len();
-    let latest = &runs[n - 1].url;
-    let mut by_job: BTreeMap<&str, Vec<&RunView>> = BTreeMap::new();
+    let latest = runs[n - 1].url.clone();
+    let mut by_job: BTreeMap<String, Vec<RunView>> = BTreeMap::new();
     for r in &runs {
         for j in &r.jobs {
-            by_job.entry(j).or_default().push(r);
+            by_job.entry(j.clone()).or_default().push(r.clone());
         }
     }
-    let mut persistent = Vec::new();
-    let mut regression = Vec::new();
-    let mut flaky = Vec::new();
+    let mut pattern = RunPattern {
+        runs,
+        persistent: Vec::new(),
+        regression: Vec::new(),
+        flaky: Vec::new(),
+    };
     for (job, mut in_runs) in by_job {
         in_runs.sort_by(|a, b| a.id.cmp(&b.id));
-        let refs: Vec<String> = in_runs
-            .iter()
-            .map(|r| {
-                let short: String = {
-                    let chars: Vec<char> = r.id.chars().collect();
-                    chars[chars.len().saturating_sub(7)..].iter().collect()
-                };
-                format!("[`{short}`]({})", r.url)
-            })
-            .collect();
-        let line = format!(
-            "- `{job}`{DASH}in {}/{n} runs ({})",
-            in_runs.len(),
-            refs.join(", ")
-        );
-        if in_runs.len() == n {
-            persistent.push(line);
-        } else if in_runs.len() == 1 && &in_runs[0].url == latest {
-            regression.push(line);
+        let bucket = if in_runs.len() == n {
+            &mut pattern.persistent
+        } else if in_runs.len() == 1 && in_runs[0].url == latest {
+            &mut pattern.regression
         } else {
-            flaky.push(line);
-        }
+            &mut pattern.flaky
+        };
+        bucket.push(JobRuns { job, runs: in_runs });
     }
+    Some(pattern)
+}
+
+/// The cross-run comment of a workflow, or `None` with fewer than two runs among the day's
+/// analyses. `assessment` is an agent's text, placed under `### Agent assessment`.
+pub fn cross_run_comment(
+    workflow: &str,
+    analyses: &[JobAnalysis],
+    now: &str,
+    producer: &str,
+    assessment: Option<&str>,
+) -> Option<String> {
+    let pattern = run_pattern(analyses)?;
+    let n = pattern.runs.len();
+    let lines = |jobs: &[JobRuns]| -> Vec<String> {
+        jobs.iter()
+            .map(|j| {
+                let refs: Vec<String> = j
+                    .runs
+                    .iter()
+                    .map(|r| {
+                        let chars: Vec<char> = r.id.chars().collect();
+                        let short: String = chars[chars.len().saturating_sub(7)..].iter().collect();
+                        format!("[`{short}`]({})", r.url)
+                    })
+                    .collect();
+                format!(
+                    "- `{}`{DASH}in {}/{n} runs ({})",
+                    j.job,
+                    j.runs.len(),
+                    refs.join(", ")
+                )
+            })
+            .collect()
+    };
+    let persistent = lines(&pattern.persistent);
+    let regression = lines(&pattern.regression);
+    let flaky = lines(&pattern.flaky);
+    let runs = &pattern.runs;
     let bucket = |lines: &[String]| {
         if lines.is_empty() {
             "_(none)_".to_string()
@@ -200,7 +247,7 @@ pub fn cross_run_comment(
         out.push_str(&format!("### Agent assessment\n\n{text}\n\n---\n\n"));
     }
     out.push_str("### Runs analysed\n\n| Run | Started (UTC) | Failed jobs |\n|-----|--------------|-------------|\n");
-    for r in &runs {
+    for r in runs {
         let started = (!r.started_at.is_empty()).then_some(r.started_at.as_str());
         out.push_str(&format!(
             "| [`{}`]({}) | {} | {} |\n",

@@ -10,15 +10,34 @@ use crate::harness::Test;
 
 const BOT_REPO: &str = "amd-ci/sglang-ci-bot";
 const GATEWAY_KEY: &str = "gw-secret-key-5f3a9c1e7b";
+/// The gateway's answer to the cross-job call: chatter, a heading the bot drops, the report.
+const CROSS_JOB_REPLY: &str = "Here is the grouping.\n## Overview\n**Counts**: 2 failures · 2 clusters\n\n| # | Cluster | Job | Test File | Test Function | Status | Hypothesis (confidence) |\n|---|---|---|---|---|---|---|\n| 1 | missing rdd.main | job | `tests/python/test_rdd_main.py` | `test_version_command` | failing | rdd packaging [MEDIUM] |";
+/// Marks the cross-job prompt (its template delimits the analyses with this tag).
+const CROSS_JOB_TAG: &str = "untrusted-analyses";
+
 const REPLY: &str = "### Failed Tests\n| Test File | Test Function | Error |\n|---|---|---|\n| `tests/python/test_rdd_main.py` | `test_version_command` | `AttributeError` |\n\n### Failure Summary\nThe rdd package lost its main module; ten CLI tests fail on the missing attribute.\n\n### Failure Cluster\nmissing rdd.main";
 
 fn fake(faults: serde_json::Value) -> FakeGithub {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios/sample.json");
     let mut s = Scenario::from_file(&path).expect("sample scenario");
     s.messages_reply = Some(REPLY.into());
-    let extra: Scenario = serde_json::from_value(json!({ "faults": faults })).unwrap();
+    let extra: Scenario = serde_json::from_value(json!({
+        "faults": faults,
+        "messages_replies": [{"contains": CROSS_JOB_TAG, "reply": CROSS_JOB_REPLY}]
+    }))
+    .unwrap();
     s.faults = extra.faults;
+    s.messages_replies = extra.messages_replies;
     FakeGithub::start(s)
+}
+
+/// The per-job calls (the cross-job call set aside).
+fn job_calls(messages: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    messages
+        .iter()
+        .filter(|m| !m.to_string().contains(CROSS_JOB_TAG))
+        .cloned()
+        .collect()
 }
 
 fn api_tick(fake: &FakeGithub) -> Test {
@@ -53,7 +72,13 @@ fn api_tick(fake: &FakeGithub) -> Test {
 fn each_failed_job_is_one_messages_call_with_the_filled_template_and_the_answer_is_posted() {
     let fake = fake(json!([]));
     let out = api_tick(&fake).success();
-    let messages = fake.messages();
+    let all = fake.messages();
+    assert_eq!(
+        all.len(),
+        3,
+        "one call per analysed job, one cross-job call\n{out}"
+    );
+    let messages = job_calls(&all);
     assert_eq!(messages.len(), 2, "one call per analysed job\n{out}");
     for m in &messages {
         assert_eq!(m["model"], "claude-opus-4-8");
@@ -90,6 +115,23 @@ fn each_failed_job_is_one_messages_call_with_the_filled_template_and_the_answer_
     assert!(body.contains("### Commit Info"), "{body}");
     assert!(body.contains("using Claude API"), "{body}");
     assert!(!out.stderr.contains(GATEWAY_KEY), "{out}");
+
+    // Two analyses: one plain cross-job call over both, its answer under `### Summary`.
+    let cross: Vec<_> = all
+        .iter()
+        .filter(|m| m.to_string().contains(CROSS_JOB_TAG))
+        .collect();
+    assert_eq!(cross.len(), 1);
+    assert_eq!(cross[0]["max_tokens"], 2048);
+    assert!(cross[0].get("thinking").is_none());
+    let prompt = cross[0]["messages"][0]["content"].as_str().unwrap();
+    assert!(prompt.contains("### Job: nightly-test-1-gpu-amd (linux-mi325-gpu-1)\n**Job ID:** `54000001001`\n**Run:** https://github.com/sgl-project/sglang/actions/runs/19000001001\n"), "{prompt}");
+    assert!(
+        body.contains("### Summary\n\n**Counts**: 2 failures · 2 clusters\n\n| # | Cluster |"),
+        "{body}"
+    );
+    assert!(!body.contains("## Overview"), "{body}");
+    assert!(!body.contains("Here is the grouping"), "{body}");
 }
 
 #[test]
@@ -99,7 +141,7 @@ fn an_overloaded_gateway_is_retried() {
          "body": "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"}
     ]));
     let out = api_tick(&fake).success();
-    let messages = fake.messages();
+    let messages = job_calls(&fake.messages());
     assert_eq!(messages.len(), 2, "{out}");
     // The same rich request was sent again, not the plain fallback call.
     assert!(
@@ -142,7 +184,7 @@ fn g29_a_failed_first_call_is_retried_once_without_thinking_and_with_4096_tokens
          "body": "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"thinking not supported\"}}"}
     ]));
     let out = api_tick(&fake).success();
-    let messages = fake.messages();
+    let messages = job_calls(&fake.messages());
     // Two jobs: one answered by the first call, one by the plain retry.
     assert_eq!(messages.len(), 2, "{out}");
     let plain: Vec<_> = messages

@@ -1,6 +1,7 @@
 //! Integration tests: the real `sglang-bot` binary, run as a user or a workflow would.
 //! One test crate (faster to link than one per file); scenarios live in the submodules.
 
+mod agent_backend;
 mod analyze_log;
 mod api_backend;
 mod claude_cli;
@@ -11,4 +12,5 @@ mod guards_doc;
 mod harness;
 mod monitor;
 mod monitor_guards;
+mod upstream;
 mod workspace;

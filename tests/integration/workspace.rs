@@ -1,63 +1,10 @@
 //! The sglang workspace against a local upstream repository made in the test.
 
-use std::path::{Path, PathBuf};
+use git2::Repository;
 
-use git2::{Repository, Signature};
 use sglang_bot::workspace::Workspace;
 
-struct Upstream {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-    repo: Repository,
-}
-
-impl Upstream {
-    fn new() -> Upstream {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sglang");
-        let repo = Repository::init_opts(
-            &path,
-            git2::RepositoryInitOptions::new().initial_head("main"),
-        )
-        .unwrap();
-        Upstream {
-            _dir: dir,
-            path,
-            repo,
-        }
-    }
-
-    /// Commits `files` on top of `branch` (created if absent) and returns the commit id.
-    fn commit(&self, branch: &str, files: &[(&str, &str)]) -> String {
-        let mut index = self.repo.index().unwrap();
-        for (name, content) in files {
-            let file = self.path.join(name);
-            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-            std::fs::write(&file, content).unwrap();
-            index.add_path(Path::new(name)).unwrap();
-        }
-        index.write().unwrap();
-        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = Signature::now("test", "test@example.com").unwrap();
-        let refname = format!("refs/heads/{branch}");
-        let parent = self
-            .repo
-            .find_reference(&refname)
-            .ok()
-            .and_then(|r| r.peel_to_commit().ok())
-            .or_else(|| self.repo.head().ok().and_then(|h| h.peel_to_commit().ok()));
-        let parents: Vec<&git2::Commit> = parent.iter().collect();
-        let oid = self
-            .repo
-            .commit(Some(&refname), &sig, &sig, "change", &tree, &parents)
-            .unwrap();
-        oid.to_string()
-    }
-
-    fn url(&self) -> String {
-        format!("file://{}", self.path.display())
-    }
-}
+use crate::upstream::Upstream;
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -65,6 +65,7 @@ pub struct World {
     pub repos: BTreeMap<String, RepoState>,
     pub faults: Vec<(Fault, u32)>,
     pub messages_reply: String,
+    pub messages_replies: Vec<crate::scenario::ReplyRule>,
     pub messages: Vec<Value>,
     pub requests: Vec<RequestRecord>,
     pub next_id: u64,
@@ -90,6 +91,7 @@ impl World {
             repos: BTreeMap::new(),
             faults: Vec::new(),
             messages_reply: String::new(),
+            messages_replies: Vec::new(),
             messages: Vec::new(),
             requests: Vec::new(),
             next_id: 1_000_000,
@@ -112,6 +114,7 @@ impl World {
         if let Some(reply) = scenario.messages_reply {
             self.messages_reply = reply;
         }
+        self.messages_replies.extend(scenario.messages_replies);
         if scenario.base_dir.is_some() {
             self.base_dir = scenario.base_dir;
         }

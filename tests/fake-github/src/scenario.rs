@@ -22,6 +22,10 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// The text `/v1/messages` answers with.
     pub messages_reply: Option<String>,
+    /// Replies chosen by the request: the first whose `contains` is in the request body wins
+    /// over `messages_reply`.
+    #[serde(default)]
+    pub messages_replies: Vec<ReplyRule>,
     /// Where relative log file paths are resolved (set from the scenario file's folder).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -134,6 +138,13 @@ pub struct Comment {
     pub id: Option<u64>,
     pub user: String,
     pub body: String,
+}
+
+/// A canned `/v1/messages` reply for requests whose body contains a string.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReplyRule {
+    pub contains: String,
+    pub reply: String,
 }
 
 /// An injected failure: the next `times` requests matching `method` and `path` get this.

@@ -438,8 +438,16 @@ async fn route(
     }
     if path == "/v1/messages" && method == Method::POST {
         let mut w = world.lock().expect("world lock");
+        let text = json_body.to_string();
+        let chosen = w
+            .messages_replies
+            .iter()
+            .find(|r| text.contains(&r.contains))
+            .map(|r| r.reply.clone());
         w.messages.push(json_body);
-        let reply = if w.messages_reply.is_empty() {
+        let reply = if let Some(reply) = chosen {
+            reply
+        } else if w.messages_reply.is_empty() {
             "canned analysis".to_string()
         } else {
             w.messages_reply.clone()

@@ -1,0 +1,170 @@
+//! One request type per analysis task of `agent/CLAUDE.md`, and the typed results. Requests
+//! carry facts the caller already has (analyses, PR data); backends fetch nothing else except
+//! the job log of a job analysis.
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::JobAnalysis;
+
+/// The tasks, as the agent's dispatch table names them (the prompt's `Task:` line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    JobFailure,
+    CrossJob,
+    CrossRun,
+    DailySummary,
+    TrackerRows,
+    PrCiStatus,
+    PrReview,
+    PrCorrelation,
+}
+
+impl Task {
+    /// The `Task:` line value and the section heading of `agent/CLAUDE.md`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Task::JobFailure => "Job Failure Analysis",
+            Task::CrossJob => "Cross-Job Summary",
+            Task::CrossRun => "Cross-Run Pattern Analysis",
+            Task::DailySummary => "Daily Cross-Workflow Summary",
+            Task::TrackerRows => "Failure Tracker Data",
+            Task::PrCiStatus => "PR CI Status Check",
+            Task::PrReview => "PR Code Review",
+            Task::PrCorrelation => "PR Correlation",
+        }
+    }
+}
+
+/// Cross-job summary of one workflow's analyses of the day (asked for when there are two or
+/// more).
+#[derive(Debug, Clone, Copy)]
+pub struct CrossJobRequest<'a> {
+    pub workflow: &'a str,
+    pub analyses: &'a [JobAnalysis],
+}
+
+/// An assessment of the failure pattern across the runs of one workflow in the lookback
+/// window (asked for when the analyses span two or more runs).
+#[derive(Debug, Clone, Copy)]
+pub struct CrossRunRequest<'a> {
+    pub workflow: &'a str,
+    pub analyses: &'a [JobAnalysis],
+}
+
+/// The day's cross-workflow summary for the daily issue's body.
+#[derive(Debug, Clone, Copy)]
+pub struct DailySummaryRequest<'a> {
+    /// `YYYY-MM-DD`.
+    pub date: &'a str,
+    /// `YYYY-MM-DD HH:MM UTC`.
+    pub snapshot: &'a str,
+    pub issue: u64,
+    /// Every monitored workflow with the day's analyses (empty when it had no failures).
+    pub workflows: &'a [(String, Vec<JobAnalysis>)],
+    /// Yesterday's summary block, for new-versus-carried-over clusters.
+    pub yesterday: Option<&'a str>,
+}
+
+/// Rows of the failure tracker from the analyses of the tracked workflows.
+#[derive(Debug, Clone, Copy)]
+pub struct TrackerRequest<'a> {
+    /// (workflow file, its analyses).
+    pub workflows: &'a [(String, Vec<JobAnalysis>)],
+}
+
+/// One failing test as the failure tracker records it (the agent's JSON row schema).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackerRow {
+    pub workflow: String,
+    pub test_file: String,
+    pub test_function: String,
+    pub cluster: String,
+    /// One line.
+    pub error: String,
+    pub status: String,
+    pub job_url: String,
+    pub job_id: u64,
+    /// ISO-8601, e.g. `2026-06-11T06:41:00Z`.
+    pub run_started_at: String,
+}
+
+/// Facts about a pull request shared by the PR tasks.
+#[derive(Debug, Clone, Copy)]
+pub struct PullRequestFacts<'a> {
+    pub number: u64,
+    pub title: &'a str,
+    pub author: &'a str,
+    pub head_ref: &'a str,
+    pub head_sha: &'a str,
+    pub base_ref: &'a str,
+    /// The PR description (untrusted).
+    pub body: &'a str,
+    /// `- \`file\` (status, +a/-d)` lines.
+    pub files_summary: &'a str,
+    /// The diff, already truncated by the caller (untrusted).
+    pub diff: &'a str,
+}
+
+/// Is the PR's red CI its own fault, and did CI exercise its changes?
+#[derive(Debug, Clone, Copy)]
+pub struct PrCiStatusRequest<'a> {
+    pub pr: PullRequestFacts<'a>,
+}
+
+/// A code review of the PR.
+#[derive(Debug, Clone, Copy)]
+pub struct PrReviewRequest<'a> {
+    pub pr: PullRequestFacts<'a>,
+    pub focus: Option<&'a str>,
+    pub context: Option<&'a str>,
+}
+
+/// Which failing jobs of a PR are related to its change.
+#[derive(Debug, Clone, Copy)]
+pub struct PrCorrelationRequest<'a> {
+    pub pr: PullRequestFacts<'a>,
+    /// Exact job names.
+    pub jobs: &'a [String],
+    /// Per job: `#### Job: \`name\``, failed steps and error previews.
+    pub errors: &'a str,
+}
+
+/// How likely a failure is caused by the PR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Likely,
+    Possibly,
+    Unlikely,
+}
+
+/// One entry of a PR correlation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Correlation {
+    pub job: String,
+    pub test_file: String,
+    pub test_function: String,
+    pub verdict: Verdict,
+    pub explanation: String,
+}
+
+/// A task's result and who produced it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Produced<T> {
+    pub value: T,
+    /// The backend that answered, for footers ("Claude Code CLI", "Claude API", …).
+    pub producer: String,
+    /// Set when a preferred backend failed and this one answered instead.
+    pub note: Option<String>,
+}
+
+impl<T> Produced<T> {
+    /// A result with no fallback note.
+    pub fn by(producer: &str, value: T) -> Self {
+        Produced {
+            value,
+            producer: producer.to_string(),
+            note: None,
+        }
+    }
+}
