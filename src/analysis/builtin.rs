@@ -3,7 +3,10 @@
 
 use futures_util::future::BoxFuture;
 
-use super::{AnalysisError, Answer, Backend, CrossJobRequest, JobReport, JobRequest, Produced};
+use super::{
+    AnalysisError, Answer, Backend, CrossJobRequest, JobReport, JobRequest, Produced,
+    TrackerRequest, TrackerRow,
+};
 use crate::github::GithubError;
 use crate::logs::{render_markdown, Analyzer, ReportContext};
 use crate::report::cross::cross_job_summary;
@@ -70,5 +73,14 @@ impl Backend for BuiltinAnalyst {
                 ))
             });
         Box::pin(async move { summary })
+    }
+
+    /// The rows of every report's `### Failed Tests` table (the tracker's deterministic rules).
+    fn tracker_rows<'a>(
+        &'a self,
+        request: TrackerRequest<'a>,
+    ) -> Answer<'a, Produced<Vec<TrackerRow>>> {
+        let rows = crate::report::tracker::rows(request.workflows);
+        Box::pin(async move { Ok(Produced::by(PRODUCER, rows)) })
     }
 }

@@ -167,3 +167,103 @@ impl Backend for Chain {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::builtin::BuiltinAnalyst;
+    use crate::report::JobAnalysis;
+
+    /// A backend whose cross-job summaries always fail and that does nothing else.
+    struct Broken;
+
+    impl Backend for Broken {
+        fn producer(&self) -> &str {
+            "broken backend"
+        }
+        fn analyze_job<'a>(&'a self, _request: JobRequest<'a>) -> Answer<'a, JobReport> {
+            super::super::unsupported(self.producer(), super::super::Task::JobFailure)
+        }
+        fn cross_job<'a>(&'a self, _request: CrossJobRequest<'a>) -> Answer<'a, Produced<String>> {
+            Box::pin(async { Err(AnalysisError::Failed(anyhow::anyhow!("gateway down"))) })
+        }
+    }
+
+    fn analysis(id: u64, cluster: &str) -> JobAnalysis {
+        JobAnalysis {
+            job_id: id,
+            job_name: format!("job-{id}"),
+            run_url: "https://github.com/sgl-project/sglang/actions/runs/5".into(),
+            analysis: format!(
+                "### Failed Tests\n\n| Test File | Test Function | Error |\n|---|---|---|\n| `t{id}.py` | `test_{id}` | `boom` |\n\n### Failure Cluster\n\n{cluster}\n"
+            ),
+            ..JobAnalysis::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_backend_gives_way_with_a_note_and_an_unsupported_one_silently() {
+        let chain = Chain::new(vec![Box::new(Broken), Box::new(BuiltinAnalyst)]);
+        let analyses = [analysis(1, "hip-oom"), analysis(2, "hip-oom")];
+        let summary = chain
+            .cross_job(CrossJobRequest {
+                workflow: "nightly-test-amd.yml",
+                analyses: &analyses,
+            })
+            .await
+            .unwrap();
+        assert_eq!(summary.producer, crate::analysis::builtin::PRODUCER);
+        assert!(summary
+            .value
+            .starts_with("**Counts**: 2 failures · 1 clusters"));
+        assert_eq!(
+            summary.note.as_deref(),
+            Some("broken backend failed (see the run log); this analysis is by the sglang-bot builtin analyser.")
+        );
+
+        let workflows = vec![("pr-test-amd.yml".to_string(), analyses.to_vec())];
+        let rows = chain
+            .tracker_rows(TrackerRequest {
+                workflows: &workflows,
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows.note, None, "not doing a task is not a failure");
+        let files: Vec<&str> = rows.value.iter().map(|r| r.test_file.as_str()).collect();
+        assert_eq!(files, ["t1.py", "t2.py"]);
+    }
+
+    #[tokio::test]
+    async fn a_task_no_backend_does_is_an_unsupported_error_naming_it() {
+        let chain = Chain::new(vec![Box::new(Broken), Box::new(BuiltinAnalyst)]);
+        let pr = crate::analysis::PullRequestFacts {
+            number: 1,
+            title: "t",
+            author: "a",
+            head_ref: "h",
+            head_sha: "s",
+            base_ref: "main",
+            body: "",
+            files_summary: "",
+            diff: "",
+        };
+        let err = chain
+            .pr_review(PrReviewRequest {
+                pr,
+                focus: None,
+                context: None,
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AnalysisError::Unsupported {
+                    task: "PR Code Review",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+}

@@ -8,6 +8,7 @@ pub mod daily;
 pub mod extract;
 pub mod markers;
 pub mod sections;
+pub mod tracker;
 
 pub use block::{parse_blocks, render_block, JobAnalysis};
 pub use comment::{is_workflow_part, read_part, read_processed_ids, WorkflowReport};
