@@ -11,12 +11,27 @@ use crate::config::{Config, MonitorOutput};
 use crate::monitor::tick::{run_tick, TickReport};
 use crate::redact::Redactor;
 
+/// Next to the state cache: ETags and bodies of the last tick's reads.
+pub const HTTP_CACHE_FILE: &str = "http_cache.json";
+
 /// Runs one tick with `analyst` and reports it: the parts on stdout in stdout mode, a JSON
 /// summary with `--format json`, and the workflow outputs when running in GitHub Actions.
 pub async fn run(config: &Config, format: Format, analyst: &dyn Backend) -> Result<i32> {
     require_token(config)?;
     let client = github_client(config)?;
+    // The previous tick's ETags: unchanged reads come back 304, free of rate limit.
+    let http_cache = config.monitor.state_file.with_file_name(HTTP_CACHE_FILE);
+    let loaded = client.load_http_cache(&http_cache);
+    tracing::debug!(
+        "{loaded} cached answers loaded from {}",
+        http_cache.display()
+    );
     let report = run_tick(config, &client, analyst).await?;
+    if config.monitor.output == MonitorOutput::DailyIssue {
+        if let Err(e) = client.save_http_cache(&http_cache) {
+            tracing::warn!("cannot save {}: {e}", http_cache.display());
+        }
+    }
     let redactor = Redactor::new(config.secrets.values());
     match format {
         Format::Json => println!(

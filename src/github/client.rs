@@ -5,7 +5,6 @@
 //! policy above it is ours so that it is explicit and tested: octocrab's retry and redirect
 //! layers are not compiled in, and we set every header ourselves.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,6 +20,7 @@ use octocrab::{AuthState, Octocrab, OctocrabBuilder};
 use serde::de::DeserializeOwned;
 
 use super::error::{GithubError, Result};
+use super::etag_cache::EtagCache;
 use super::link;
 use super::retry::{Decision, Idempotency, Outcome, RetryPolicy};
 use crate::redact::Redactor;
@@ -109,12 +109,6 @@ pub struct PlannedWrite {
     pub body: serde_json::Value,
 }
 
-#[derive(Debug, Clone)]
-struct Cached {
-    etag: HeaderValue,
-    body: Bytes,
-}
-
 /// A GitHub answer with its body read.
 #[derive(Debug)]
 pub(crate) struct Answer {
@@ -163,7 +157,7 @@ struct Inner {
     auth: Option<HeaderValue>,
     user_agent: HeaderValue,
     options: ClientOptions,
-    etags: Mutex<HashMap<String, Cached>>,
+    etags: Mutex<EtagCache>,
     counters: Counters,
     planned: Mutex<Vec<PlannedWrite>>,
 }
@@ -244,7 +238,7 @@ impl Client {
                 auth,
                 user_agent,
                 options,
-                etags: Mutex::new(HashMap::new()),
+                etags: Mutex::new(EtagCache::default()),
                 counters,
                 planned: Mutex::new(Vec::new()),
             }),
@@ -268,6 +262,25 @@ impl Client {
             log_bytes: c.log_bytes.load(Ordering::Relaxed),
             rate_limit_remaining: c.rate_limit_remaining.load(Ordering::Relaxed),
         }
+    }
+
+    /// Loads the conditional-request cache a previous process saved at `path` (nothing when
+    /// it is missing, corrupt or from another server); returns the number of entries.
+    pub fn load_http_cache(&self, path: &std::path::Path) -> usize {
+        self.inner
+            .etags
+            .lock()
+            .expect("etag cache lock")
+            .load(path, &self.inner.options.api_url)
+    }
+
+    /// Saves the entries this process used, for the next process's conditional requests.
+    pub fn save_http_cache(&self, path: &std::path::Path) -> std::io::Result<()> {
+        self.inner
+            .etags
+            .lock()
+            .expect("etag cache lock")
+            .save(path, &self.inner.options.api_url)
     }
 
     /// The writes `--dry-run` suppressed, in order.
@@ -465,17 +478,13 @@ impl Client {
     pub(crate) async fn fetch(&self, call: Call) -> Result<Answer> {
         let cache_key =
             (call.method == Method::GET).then(|| format!("{} {}", call.accept, call.path));
-        let cached = cache_key.as_ref().and_then(|k| {
-            self.inner
-                .etags
-                .lock()
-                .expect("etag cache lock")
-                .get(k)
-                .cloned()
+        let cached: Option<(HeaderValue, Bytes)> = cache_key.as_ref().and_then(|k| {
+            let (etag, body) = self.inner.etags.lock().expect("etag cache lock").get(k)?;
+            Some((HeaderValue::from_str(&etag).ok()?, body))
         });
         let timeout = self.inner.options.request_timeout;
         let response = self
-            .send_with_retries(&call, cached.as_ref().map(|c| &c.etag))
+            .send_with_retries(&call, cached.as_ref().map(|c| &c.0))
             .await?;
         let (parts, body) = response.into_parts();
         let collected = tokio::time::timeout(timeout, read_limited(body, MAX_ANSWER_BYTES))
@@ -483,7 +492,7 @@ impl Client {
             .map_err(|_| transport(&call, "timed out reading the answer"))?
             .map_err(|e| transport(&call, &e))?;
         if parts.status == StatusCode::NOT_MODIFIED {
-            if let Some(cached) = cached {
+            if let Some((_, body)) = cached {
                 self.inner
                     .counters
                     .not_modified
@@ -491,18 +500,16 @@ impl Client {
                 return Ok(Answer {
                     status: StatusCode::OK,
                     headers: parts.headers,
-                    body: cached.body,
+                    body,
                 });
             }
         }
         if let (Some(key), true) = (cache_key, parts.status == StatusCode::OK) {
-            if let Some(etag) = parts.headers.get(ETAG) {
+            if let Some(etag) = parts.headers.get(ETAG).and_then(|e| e.to_str().ok()) {
                 self.inner.etags.lock().expect("etag cache lock").insert(
                     key,
-                    Cached {
-                        etag: etag.clone(),
-                        body: collected.clone(),
-                    },
+                    etag.to_string(),
+                    collected.clone(),
                 );
             }
         }

@@ -4,6 +4,7 @@
 mod api;
 mod client;
 mod error;
+mod etag_cache;
 mod link;
 mod logstream;
 pub mod models;

@@ -176,6 +176,41 @@ fn g59_second_tick_with_nothing_new_makes_no_write() {
 }
 
 #[test]
+fn a_tick_after_a_tick_reads_unchanged_runs_and_jobs_with_free_304s() {
+    let fake = sample();
+    let cache = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[monitor]\nstate_file = {:?}\n",
+        cache.path().join("ci_monitor.json").display().to_string()
+    );
+    tick(&fake).file("sglang-bot.toml", &config).success();
+    assert!(cache.path().join("http_cache.json").exists());
+    fake.reset_requests();
+    let out = tick(&fake).file("sglang-bot.toml", &config).success();
+    assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
+    let gets: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .collect();
+    let unchanged: Vec<_> = gets
+        .iter()
+        .filter(|r| r.path.contains("/actions/") || r.path == "/user")
+        .collect();
+    assert!(unchanged.len() >= 8, "{gets:?}");
+    for r in &unchanged {
+        assert_eq!(r.status, 304, "{} {}\n{out}", r.method, r.path);
+    }
+    assert!(
+        out.stderr.contains(&format!(
+            "({} answered from cache)",
+            gets.iter().filter(|r| r.status == 304).count()
+        )),
+        "{out}"
+    );
+}
+
+#[test]
 fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_byte_for_byte() {
     let fake = sample();
     tick(&fake).success();
