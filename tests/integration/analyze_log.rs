@@ -207,3 +207,24 @@ fn snapshots_of_analyze_log_json() {
         }
     });
 }
+
+#[test]
+fn unreadable_input_exits_2_and_stdin_is_read_with_a_dash() {
+    let out = Test::new()
+        .args(["analyze-log", "no-such-file.log"])
+        .status(2);
+    assert!(out.stderr.contains("no-such-file.log"), "{out}");
+    assert!(out.stdout.is_empty(), "{out}");
+    let out = Test::new()
+        .file("logs/keep", "")
+        .args(["analyze-log", "logs"])
+        .status(2);
+    assert!(out.stderr.contains("logs"), "{out}");
+
+    let out = Test::new()
+        .args(["analyze-log", "--format", "json", "-"])
+        .stdin("##[group]Run pytest\nFAILED test/a.py::test_x - ValueError: bad\n##[error]Process completed with exit code 1.\n")
+        .success();
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(test_ids(&json), ["test/a.py::test_x"]);
+}
