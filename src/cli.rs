@@ -155,9 +155,19 @@ pub struct MonitorArgs {
     pub github: GithubArgs,
 }
 
+/// A `YYYY-MM-DD` date, checked (the original took any text and searched for a title that
+/// could never exist).
+fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| format!("expected YYYY-MM-DD ({e})"))
+}
+
 /// Arguments of `daily-summary`.
 #[derive(Debug, Clone, Args)]
 pub struct DailySummaryArgs {
+    /// The day whose issue is summarised, YYYY-MM-DD [default: today, UTC]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub agent: AgentSwitch,
     #[command(flatten)]
@@ -167,6 +177,9 @@ pub struct DailySummaryArgs {
 /// Arguments of `failure-tracker`.
 #[derive(Debug, Clone, Args)]
 pub struct FailureTrackerArgs {
+    /// The day whose daily issue is read, YYYY-MM-DD [default: today, UTC]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub agent: AgentSwitch,
     #[command(flatten)]
@@ -176,8 +189,9 @@ pub struct FailureTrackerArgs {
 /// Arguments of `analyze-url`.
 #[derive(Debug, Clone, Args)]
 pub struct AnalyzeUrlArgs {
-    /// A run or job URL of GitHub Actions.
-    pub url: Option<String>,
+    /// A run or job URL of GitHub Actions; without --bot-repo the report is printed.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
     #[command(flatten)]
     pub agent: AgentSwitch,
     #[command(flatten)]
@@ -187,6 +201,17 @@ pub struct AnalyzeUrlArgs {
 /// Arguments of `review-pr`.
 #[derive(Debug, Clone, Args)]
 pub struct ReviewPrArgs {
+    /// The pull request of sgl-project/sglang.
+    pub pr_number: u64,
+    /// What the review should look at closely.
+    #[arg(long, value_name = "TEXT")]
+    pub focus: Option<String>,
+    /// Extra context for the reviewer.
+    #[arg(long, value_name = "TEXT")]
+    pub context: Option<String>,
+    /// Print the review instead of posting it.
+    #[arg(long)]
+    pub no_post: bool,
     #[command(flatten)]
     pub agent: AgentSwitch,
     #[command(flatten)]
@@ -196,6 +221,11 @@ pub struct ReviewPrArgs {
 /// Arguments of `ci-status`.
 #[derive(Debug, Clone, Args)]
 pub struct CiStatusArgs {
+    /// The pull request of sgl-project/sglang.
+    pub pr_number: u64,
+    /// Print the report instead of posting it.
+    #[arg(long)]
+    pub no_post: bool,
     #[command(flatten)]
     pub agent: AgentSwitch,
     #[command(flatten)]
@@ -205,6 +235,15 @@ pub struct CiStatusArgs {
 /// Arguments of `watch`.
 #[derive(Debug, Clone, Args)]
 pub struct WatchArgs {
+    /// One-shot look-back window, in hours.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub since_hours: u32,
+    /// Poll forever instead of one pass.
+    #[arg(long)]
+    pub daemon: bool,
+    /// Seconds between polls in daemon mode.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub poll_interval: u64,
     #[command(flatten)]
     pub agent: AgentSwitch,
     #[command(flatten)]
@@ -352,6 +391,103 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn parse(args: &[&str]) -> Command {
+        Cli::try_parse_from(args)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .command
+    }
+
+    #[test]
+    fn every_original_flag_of_the_other_commands_parses_with_its_default() {
+        let Command::Watch(w) = parse(&["sglang-bot", "watch", "--bot-repo", "o/r"]) else {
+            panic!("watch")
+        };
+        assert_eq!((w.since_hours, w.daemon, w.poll_interval), (1, false, 30));
+        let Command::Watch(w) = parse(&[
+            "sglang-bot",
+            "watch",
+            "--daemon",
+            "--poll-interval",
+            "15",
+            "--since-hours",
+            "3",
+            "--github-token",
+            "t",
+        ]) else {
+            panic!("watch")
+        };
+        assert_eq!((w.since_hours, w.daemon, w.poll_interval), (3, true, 15));
+        assert_eq!(w.github.github_token.as_deref(), Some("t"));
+
+        let Command::ReviewPr(r) = parse(&[
+            "sglang-bot",
+            "review-pr",
+            "24512",
+            "--focus",
+            "kernels",
+            "--context",
+            "ROCm 7.2",
+            "--no-post",
+            "--no-use-agent",
+        ]) else {
+            panic!("review-pr")
+        };
+        assert_eq!(r.pr_number, 24512);
+        assert_eq!(r.focus.as_deref(), Some("kernels"));
+        assert_eq!(r.context.as_deref(), Some("ROCm 7.2"));
+        assert!(r.no_post);
+        assert_eq!(r.agent.backend(), Some(BackendKind::Api));
+        let Command::ReviewPr(r) = parse(&["sglang-bot", "review-pr", "7"]) else {
+            panic!("review-pr")
+        };
+        assert_eq!((r.focus, r.context, r.no_post), (None, None, false));
+
+        let Command::CiStatus(c) = parse(&["sglang-bot", "ci-status", "7", "--no-post"]) else {
+            panic!("ci-status")
+        };
+        assert_eq!((c.pr_number, c.no_post), (7, true));
+
+        let Command::AnalyzeUrl(a) = parse(&[
+            "sglang-bot",
+            "analyze-url",
+            "--url",
+            "https://github.com/sgl-project/sglang/actions/runs/1",
+            "--bot-repo",
+            "o/r",
+            "--use-agent",
+        ]) else {
+            panic!("analyze-url")
+        };
+        assert!(a.url.ends_with("/runs/1"));
+        assert_eq!(a.agent.backend(), Some(BackendKind::ClaudeCode));
+        assert!(
+            Cli::try_parse_from(["sglang-bot", "analyze-url"]).is_err(),
+            "--url is required"
+        );
+
+        let Command::DailySummary(d) = parse(&[
+            "sglang-bot",
+            "daily-summary",
+            "--bot-repo",
+            "o/r",
+            "--date",
+            "2026-11-24",
+        ]) else {
+            panic!("daily-summary")
+        };
+        assert_eq!(d.date, chrono::NaiveDate::from_ymd_opt(2026, 11, 24));
+        let Command::FailureTracker(f) =
+            parse(&["sglang-bot", "failure-tracker", "--bot-repo", "o/r"])
+        else {
+            panic!("failure-tracker")
+        };
+        assert_eq!(f.date, None);
+        assert!(
+            Cli::try_parse_from(["sglang-bot", "daily-summary", "--date", "24/11/2026"]).is_err(),
+            "a date that is not YYYY-MM-DD is refused"
+        );
     }
 
     #[test]

@@ -189,8 +189,22 @@ fn token_precedence_prefers_bot_pat_and_skips_empty_values() {
 
 #[test]
 fn unimplemented_commands_fail_with_exit_2_not_a_fake_success() {
-    let out = Test::new().args(["watch"]).status(2);
-    assert!(out.stderr.contains("not implemented yet"), "{out}");
+    for args in [
+        &["watch", "--bot-repo", "o/r"][..],
+        &["daily-summary", "--bot-repo", "o/r", "--date", "2026-11-24"],
+        &["failure-tracker", "--bot-repo", "o/r"],
+        &[
+            "analyze-url",
+            "--url",
+            "https://github.com/sgl-project/sglang/actions/runs/1",
+        ],
+        &["review-pr", "24512", "--no-post"],
+        &["ci-status", "24512", "--no-post"],
+    ] {
+        let out = Test::new().args(args.iter().copied()).status(2);
+        assert!(out.stderr.contains("not implemented yet"), "{out}");
+        assert!(out.stdout.is_empty(), "{out}");
+    }
 }
 
 #[test]
