@@ -199,6 +199,121 @@ impl Default for BackendConfig {
     }
 }
 
+/// The daily cross-workflow summary (`daily-summary`, and the monitor's trigger).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SummaryConfig {
+    /// Agent turn budget (the summary reads every workflow's reports).
+    pub max_turns: u32,
+    /// Agent time limit.
+    pub timeout_secs: u64,
+    /// `max_tokens` of the API fallback.
+    pub max_tokens: u32,
+}
+
+impl Default for SummaryConfig {
+    fn default() -> Self {
+        SummaryConfig {
+            max_turns: 200,
+            timeout_secs: 1200,
+            max_tokens: 8192,
+        }
+    }
+}
+
+/// One workflow with a long-lived failure tracker issue upstream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackedWorkflow {
+    /// Workflow file, e.g. `pr-test-amd.yml`.
+    pub file: String,
+    /// The tracker issue's exact title.
+    pub title: String,
+    /// Earlier titles: an issue found by one is renamed to `title` and kept.
+    #[serde(default)]
+    pub legacy_titles: Vec<String>,
+    /// The name shown in the tracker's heading.
+    pub display: String,
+}
+
+/// The failure trackers (`failure-tracker`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrackerConfig {
+    /// Tracked workflows, in order; adding one creates its tracker issue on the next run.
+    pub workflows: Vec<TrackedWorkflow>,
+    /// Label of the tracker issues.
+    pub label: String,
+    /// Agent turn budget.
+    pub max_turns: u32,
+    /// Agent time limit.
+    pub timeout_secs: u64,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        TrackerConfig {
+            workflows: vec![TrackedWorkflow {
+                file: "pr-test-amd.yml".into(),
+                title: "[Failure Tracker] PR Test (AMD)".into(),
+                legacy_titles: vec!["[CI Tracker] PR Test (AMD) — Persistent Failure Ledger".into()],
+                display: "PR Test (AMD)".into(),
+            }],
+            label: "ci-failure-tracker".into(),
+            max_turns: 80,
+            timeout_secs: 900,
+        }
+    }
+}
+
+/// The comment watcher (`watch`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WatchConfig {
+    /// Logins whose `@bot` commands are obeyed (compared case-insensitively, whole login).
+    pub authorized_users: Vec<String>,
+}
+
+impl Default for WatchConfig {
+    fn default() -> Self {
+        let users = [
+            "bingxche",
+            "yctseng0211",
+            "michaelzhang-ai",
+            "Jacob0226",
+            "yichiche",
+            "kkHuang-amd",
+            "HaiShaw",
+            "1am9trash",
+            "sogalin",
+            "Kangyan-Zhou",
+            "Fridge003",
+            "BowenBao",
+            "ColinZ22",
+            "fxmarty-amd",
+            "hubertlu-tw",
+            "RolaoDenthu",
+            "Duyi-Wang",
+            "amd-danli103",
+            "akao-amd",
+            "jonahbernard",
+            "At1a8",
+        ];
+        WatchConfig {
+            authorized_users: users.iter().map(|u| u.to_string()).collect(),
+        }
+    }
+}
+
+impl WatchConfig {
+    /// Whether `login` may command the bot: a whole-login match, ignoring case.
+    pub fn is_authorized(&self, login: &str) -> bool {
+        self.authorized_users
+            .iter()
+            .any(|u| u.eq_ignore_ascii_case(login))
+    }
+}
+
 /// Everything a command may need, after all layers are applied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -206,6 +321,9 @@ pub struct Config {
     pub github: GithubConfig,
     pub monitor: MonitorConfig,
     pub backend: BackendConfig,
+    pub summary: SummaryConfig,
+    pub tracker: TrackerConfig,
+    pub watch: WatchConfig,
     #[serde(skip)]
     pub secrets: Secrets,
     #[serde(skip)]
@@ -365,6 +483,19 @@ const ENV_KEYS: &[(&str, &str, EnvKind)] = &[
         EnvKind::Bool,
     ),
     ("AGENT_MAX_TURNS", "backend.max_turns", EnvKind::Int),
+    // The summary's own default differs (200), but the variable sets both, as it did.
+    ("AGENT_MAX_TURNS", "summary.max_turns", EnvKind::Int),
+    (
+        "DAILY_SUMMARY_TIMEOUT_SECS",
+        "summary.timeout_secs",
+        EnvKind::Int,
+    ),
+    ("TRACKER_AGENT_MAX_TURNS", "tracker.max_turns", EnvKind::Int),
+    (
+        "TRACKER_AGENT_TIMEOUT_SECS",
+        "tracker.timeout_secs",
+        EnvKind::Int,
+    ),
     ("AGENT_TIMEOUT_SECS", "backend.timeout_secs", EnvKind::Int),
     (
         "CROSS_RUN_TIMEOUT_SECS",
@@ -860,6 +991,38 @@ mod tests {
             ("BUILD_DAILY_BOARD", "true"),
             ("BUILD_DAILY_SUMMARY", "false")
         ]));
+    }
+
+    #[test]
+    fn trackers_and_authorised_users_have_the_originals_defaults_and_env_names() {
+        let c = resolve(&FlagInputs::default(), &env(&[])).unwrap().config;
+        assert_eq!(c.tracker.workflows.len(), 1);
+        assert_eq!(
+            c.tracker.workflows[0].title,
+            "[Failure Tracker] PR Test (AMD)"
+        );
+        assert_eq!((c.tracker.max_turns, c.tracker.timeout_secs), (80, 900));
+        assert_eq!((c.summary.max_turns, c.summary.timeout_secs), (200, 1200));
+        assert_eq!(c.watch.authorized_users.len(), 21);
+        assert!(c.watch.is_authorized("haishaw"));
+        assert!(c.watch.is_authorized("AT1A8"));
+        assert!(!c.watch.is_authorized("haishaw2"), "whole logins only");
+        assert!(!c.watch.is_authorized("amd-bot"));
+
+        let c = resolve(
+            &FlagInputs::default(),
+            &env(&[
+                ("TRACKER_AGENT_MAX_TURNS", "40"),
+                ("TRACKER_AGENT_TIMEOUT_SECS", "60"),
+                ("DAILY_SUMMARY_TIMEOUT_SECS", "300"),
+                ("AGENT_MAX_TURNS", "150"),
+            ]),
+        )
+        .unwrap()
+        .config;
+        assert_eq!((c.tracker.max_turns, c.tracker.timeout_secs), (40, 60));
+        assert_eq!((c.summary.max_turns, c.summary.timeout_secs), (150, 300));
+        assert_eq!(c.backend.max_turns, 150);
     }
 
     #[test]
