@@ -352,6 +352,15 @@ mod tests {
     }
 
     #[test]
+    fn a_ca_bundle_with_a_certificate_is_accepted() {
+        let mut o = options();
+        o.ca_bundle = Some(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/test-ca.pem"),
+        );
+        assert!(ApiClient::new(o).is_ok());
+    }
+
+    #[test]
     fn debug_output_hides_the_key() {
         assert!(!format!("{:?}", options()).contains("gateway-key-123"));
     }
