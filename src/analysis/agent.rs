@@ -129,30 +129,16 @@ impl Backend for AgentAnalyst {
 
     fn cross_job<'a>(&'a self, request: CrossJobRequest<'a>) -> Answer<'a, Produced<String>> {
         Box::pin(async move {
-            let commit = newest_commit(request.analyses).ok_or_else(|| {
-                AnalysisError::Failed(anyhow::anyhow!("no analysis names the commit it ran on"))
-            })?;
-            let context = [(
-                PER_JOB_ANALYSES.to_string(),
-                cross_job_jobs_text(request.analyses),
-            )];
-            let answer = self
-                .run_task(
-                    &format!("cross-job-{}", sanitize_tag(request.workflow)),
-                    commit,
-                    &cross_job_prompt(request.workflow, request.analyses.len()),
-                    &context,
-                    CROSS_JOB_TURNS,
-                    CROSS_JOB_TIMEOUT,
-                )
-                .await?;
-            let text = clean_cross_job(&answer.text);
-            if text.is_empty() {
-                return Err(AnalysisError::Failed(anyhow::anyhow!(
-                    "the agent wrote no cross-job summary"
-                )));
-            }
-            Ok(Produced::by(PRODUCER, text))
+            let task = CrossTask {
+                name: "cross-job",
+                prompt: cross_job_prompt(request.workflow, request.analyses.len()),
+                context: cross_job_jobs_text(request.analyses),
+                max_turns: CROSS_JOB_TURNS,
+                timeout: CROSS_JOB_TIMEOUT,
+                clean: clean_cross_job,
+            };
+            self.run_cross_task(request.workflow, request.analyses, task)
+                .await
         })
     }
 
@@ -163,31 +149,61 @@ impl Backend for AgentAnalyst {
                     "a cross-run assessment needs two or more runs"
                 ))
             })?;
-            let commit = newest_commit(request.analyses).ok_or_else(|| {
-                AnalysisError::Failed(anyhow::anyhow!("no analysis names the commit it ran on"))
-            })?;
-            let context = [(
-                PER_JOB_ANALYSES.to_string(),
-                cross_run_context(request.analyses),
-            )];
-            let answer = self
-                .run_task(
-                    &format!("cross-run-{}", sanitize_tag(request.workflow)),
-                    commit,
-                    &cross_run_prompt(request.workflow, &pattern),
-                    &context,
-                    CROSS_RUN_TURNS.min(self.max_turns),
-                    self.cross_run_timeout,
-                )
-                .await?;
-            let text = clean_cross_run(&answer.text);
-            if text.is_empty() {
-                return Err(AnalysisError::Failed(anyhow::anyhow!(
-                    "the agent wrote no cross-run assessment"
-                )));
-            }
-            Ok(Produced::by(PRODUCER, text))
+            let task = CrossTask {
+                name: "cross-run",
+                prompt: cross_run_prompt(request.workflow, &pattern),
+                context: cross_run_context(request.analyses),
+                max_turns: CROSS_RUN_TURNS.min(self.max_turns),
+                timeout: self.cross_run_timeout,
+                clean: clean_cross_run,
+            };
+            self.run_cross_task(request.workflow, request.analyses, task)
+                .await
         })
+    }
+}
+
+/// A task over many analyses (cross-job, cross-run): its prompt, context file and budget.
+struct CrossTask {
+    name: &'static str,
+    prompt: String,
+    context: String,
+    max_turns: u32,
+    timeout: Duration,
+    /// Keeps the part of the answer that is published.
+    clean: fn(&str) -> String,
+}
+
+impl AgentAnalyst {
+    /// Runs a cross task in a worktree at the newest analysed commit and cleans its answer.
+    async fn run_cross_task(
+        &self,
+        workflow: &str,
+        analyses: &[JobAnalysis],
+        task: CrossTask,
+    ) -> Result<Produced<String>, AnalysisError> {
+        let commit = newest_commit(analyses).ok_or_else(|| {
+            AnalysisError::Failed(anyhow::anyhow!("no analysis names the commit it ran on"))
+        })?;
+        let context = [(PER_JOB_ANALYSES.to_string(), task.context)];
+        let answer = self
+            .run_task(
+                &format!("{}-{}", task.name, sanitize_tag(workflow)),
+                commit,
+                &task.prompt,
+                &context,
+                task.max_turns,
+                task.timeout,
+            )
+            .await?;
+        let text = (task.clean)(&answer.text);
+        if text.is_empty() {
+            return Err(AnalysisError::Failed(anyhow::anyhow!(
+                "the agent's {} answer was empty",
+                task.name
+            )));
+        }
+        Ok(Produced::by(PRODUCER, text))
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use fake_github::FakeGithub;
 use serde_json::json;
 
-use crate::harness::Test;
+use crate::harness::{agent_config, Test};
 use crate::monitor::{
     cross_run_comments, failed_run, issue_number, pytest_log, scenario, workflow_comments,
     BOT_REPO, NIGHTLY, TODAY_TITLE, UPSTREAM,
@@ -55,15 +55,7 @@ fn every_monitor_task_runs_the_agent_in_its_own_worktree_and_its_answers_are_pub
     std::fs::write(tools.path().join("claude.mode"), "ok").unwrap();
     std::fs::write(tools.path().join("claude.answer"), ANSWER).unwrap();
     let workspace = tempfile::tempdir().unwrap();
-    let config = format!(
-        "[backend]\ninstructions = {:?}\nworkspace = {:?}\nclone_url = {:?}\n",
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("agent/CLAUDE.md")
-            .display()
-            .to_string(),
-        workspace.path().display().to_string(),
-        upstream.url()
-    );
+    let config = agent_config(workspace.path(), &upstream.url());
     let out = Test::new()
         .env("GITHUB_API_URL", &fake.url())
         .env("BOT_PAT", "ghp_botwritetoken0123456789abcdef0123")

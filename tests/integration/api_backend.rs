@@ -6,7 +6,7 @@ use std::path::Path;
 use fake_github::{FakeGithub, Scenario};
 use serde_json::json;
 
-use crate::harness::Test;
+use crate::harness::{agent_guide, Test};
 
 const BOT_REPO: &str = "amd-ci/sglang-ci-bot";
 const GATEWAY_KEY: &str = "gw-secret-key-5f3a9c1e7b";
@@ -41,7 +41,6 @@ fn job_calls(messages: &[serde_json::Value]) -> Vec<serde_json::Value> {
 }
 
 fn api_tick(fake: &FakeGithub) -> Test {
-    let guide = Path::new(env!("CARGO_MANIFEST_DIR")).join("agent/CLAUDE.md");
     Test::new()
         .env("GITHUB_API_URL", &fake.url())
         .env("GH_PAT", "test-token-1234567890")
@@ -51,10 +50,7 @@ fn api_tick(fake: &FakeGithub) -> Test {
         .env("LLM_GATEWAY_KEY", GATEWAY_KEY)
         .file(
             "sglang-bot.toml",
-            &format!(
-                "[backend]\ninstructions = {:?}\n",
-                guide.display().to_string()
-            ),
+            &format!("[backend]\ninstructions = {:?}\n", agent_guide()),
         )
         .args([
             "-v",

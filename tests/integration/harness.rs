@@ -158,3 +158,18 @@ impl Drop for Output {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// Our `agent/CLAUDE.md`, for configurations written by tests (the binary runs elsewhere).
+pub fn agent_guide() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/agent/CLAUDE.md").to_string()
+}
+
+/// A `[backend]` table for the agent: our guide, a workspace and where to clone sglang from.
+pub fn agent_config(workspace: &std::path::Path, clone_url: &str) -> String {
+    format!(
+        "[backend]\ninstructions = {:?}\nworkspace = {:?}\nclone_url = {:?}\n",
+        agent_guide(),
+        workspace.display().to_string(),
+        clone_url
+    )
+}

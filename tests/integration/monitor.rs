@@ -106,6 +106,23 @@ pub(crate) fn failed_run(run: u64, created: &str, jobs: serde_json::Value) -> se
     })
 }
 
+/// A failed scheduled run of the PR workflow whose one job fails `test_evict`, started a
+/// minute after `created`.
+pub(crate) fn pr_run(run: u64, job: u64, created: &str, started: &str) -> serde_json::Value {
+    failed_run(
+        run,
+        created,
+        json!([{
+            "id": job,
+            "name": "stage-a-test-1-amd (linux-mi325-gpu-1, 0)",
+            "conclusion": "failure",
+            "started_at": started,
+            "steps": [{"name": "Run test", "conclusion": "failure"}],
+            "log": {"text": pytest_log("test/srt/test_radix_cache.py::TestRadix::test_evict", "AssertionError: expected 3 got 2")}
+        }]),
+    )
+}
+
 pub(crate) fn pytest_log(test: &str, message: &str) -> String {
     format!(
         "2026-11-24T05:00:00.0000000Z ##[group]Run docker exec ci_sglang pytest -q test/srt\n\
@@ -219,16 +236,11 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
     let pr_before = workflow_comments(&fake, issue, PR_TEST);
     let old_block = job_block(&pr_before[0].2, 54000002001).expect("old block");
 
-    fake.add(scenario(json!({"repos": {UPSTREAM: {"workflows": {PR_TEST: [
-        failed_run(19000002002, "2026-11-24T04:30:00Z", json!([{
-            "id": 54000002101u64,
-            "name": "stage-a-test-1-amd (linux-mi325-gpu-1, 0)",
-            "conclusion": "failure",
-            "started_at": "2026-11-24T04:31:00Z",
-            "steps": [{"name": "Run test", "conclusion": "failure"}],
-            "log": {"text": pytest_log("test/srt/test_radix_cache.py::TestRadix::test_evict", "AssertionError: expected 3 got 2")}
-        }]))
-    ]}}}})));
+    fake.add(scenario(
+        json!({"repos": {UPSTREAM: {"workflows": {PR_TEST: [
+            pr_run(19000002002, 54000002101, "2026-11-24T04:30:00Z", "2026-11-24T04:31:00Z")
+        ]}}}}),
+    ));
     fake.reset_requests();
     tick(&fake).success();
 
@@ -271,16 +283,11 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
 
     // G58: a third run updates the cross-run comment in place, found by its marker.
-    fake.add(scenario(json!({"repos": {UPSTREAM: {"workflows": {PR_TEST: [
-        failed_run(19000002003, "2026-11-24T05:30:00Z", json!([{
-            "id": 54000002301u64,
-            "name": "stage-a-test-1-amd (linux-mi325-gpu-1, 0)",
-            "conclusion": "failure",
-            "started_at": "2026-11-24T05:31:00Z",
-            "steps": [{"name": "Run test", "conclusion": "failure"}],
-            "log": {"text": pytest_log("test/srt/test_radix_cache.py::TestRadix::test_evict", "AssertionError: expected 3 got 2")}
-        }]))
-    ]}}}})));
+    fake.add(scenario(
+        json!({"repos": {UPSTREAM: {"workflows": {PR_TEST: [
+            pr_run(19000002003, 54000002301, "2026-11-24T05:30:00Z", "2026-11-24T05:31:00Z")
+        ]}}}}),
+    ));
     tick(&fake).success();
     let cross_after = cross_run_comments(&fake, issue, PR_TEST);
     assert_eq!(cross_after.len(), 1, "{cross_after:?}");

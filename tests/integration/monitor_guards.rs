@@ -7,9 +7,9 @@ use std::path::Path;
 use fake_github::FakeGithub;
 use serde_json::json;
 
-use crate::harness::Test;
+use crate::harness::{agent_config, agent_guide, Test};
 use crate::monitor::{
-    bot, failed_run, issue_number, job_block, pytest_log, sample, scenario, tick,
+    bot, failed_run, issue_number, job_block, pr_run, pytest_log, sample, scenario, tick,
     workflow_comments, writes, BOT_REPO, NIGHTLY, PR_TEST, TODAY_TITLE, UPSTREAM,
 };
 
@@ -64,16 +64,12 @@ fn g3_g4_a_claude_cli_that_fails_its_version_probe_downgrades_the_tick_which_sti
     assert!(out.stderr.contains("does not answer `--version`"), "{out}");
 
     // With the gateway configured, the downgrade lands on the API backend instead.
-    let guide = Path::new(env!("CARGO_MANIFEST_DIR")).join("agent/CLAUDE.md");
     let out = auto_stdout(&fake, &broken_claude(tools.path()))
         .env("LLM_GATEWAY_URL", &fake.url())
         .env("LLM_GATEWAY_KEY", "gw-key-0123456789")
         .file(
             "sglang-bot.toml",
-            &format!(
-                "[backend]\ninstructions = {:?}\n",
-                guide.display().to_string()
-            ),
+            &format!("[backend]\ninstructions = {:?}\n", agent_guide()),
         )
         .success();
     assert!(
@@ -106,18 +102,13 @@ fn g3_a_claude_cli_without_credentials_or_without_a_checkout_is_not_used() {
         .env("ANTHROPIC_API_KEY", "sk-ant-test-key-0123456789")
         .file(
             "sglang-bot.toml",
-            &format!(
-                "[backend]\ninstructions = {:?}\nworkspace = {:?}\nclone_url = {:?}\n",
-                Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("agent/CLAUDE.md")
-                    .display()
-                    .to_string(),
-                workspace.path().display().to_string(),
-                workspace
+            &agent_config(
+                workspace.path(),
+                &workspace
                     .path()
                     .join("no-such-repo.git")
                     .display()
-                    .to_string()
+                    .to_string(),
             ),
         )
         .success();
@@ -188,12 +179,7 @@ fn g20_when_the_issue_comments_cannot_be_listed_nothing_is_analysed_or_written_a
     let issue = issue_number(&fake, TODAY_TITLE);
     fake.add(scenario(json!({
         "repos": {UPSTREAM: {"workflows": {PR_TEST: [
-            failed_run(19000002002, "2026-11-24T04:30:00Z", json!([{
-                "id": 54000002101u64, "name": "stage-a-test-1-amd (linux-mi325-gpu-1, 0)",
-                "conclusion": "failure", "started_at": "2026-11-24T04:31:00Z",
-                "steps": [{"name": "Run test", "conclusion": "failure"}],
-                "log": {"text": pytest_log("test/srt/test_radix_cache.py::TestRadix::test_evict", "AssertionError: expected 3 got 2")}
-            }]))
+            pr_run(19000002002, 54000002101, "2026-11-24T04:30:00Z", "2026-11-24T04:31:00Z")
         ]}}},
         "faults": [{"method": "GET", "path": "/issues/\\d+/comments", "status": 500, "times": 2}]
     })));
@@ -270,12 +256,7 @@ fn g54_a_failed_part_one_patch_loses_nothing_and_the_next_tick_publishes_without
     let part_one = workflow_comments(&fake, issue, PR_TEST)[0].clone();
     fake.add(scenario(json!({
         "repos": {UPSTREAM: {"workflows": {PR_TEST: [
-            failed_run(19000002002, "2026-11-24T04:30:00Z", json!([{
-                "id": 54000002101u64, "name": "stage-a-test-1-amd (linux-mi325-gpu-1, 0)",
-                "conclusion": "failure", "started_at": "2026-11-24T04:31:00Z",
-                "steps": [{"name": "Run test", "conclusion": "failure"}],
-                "log": {"text": pytest_log("test/srt/test_radix_cache.py::TestRadix::test_evict", "AssertionError: expected 3 got 2")}
-            }]))
+            pr_run(19000002002, 54000002101, "2026-11-24T04:30:00Z", "2026-11-24T04:31:00Z")
         ]}}},
         "faults": [{"method": "PATCH", "path": format!("/issues/comments/{}$", part_one.0), "status": 502, "times": 2}]
     })));
