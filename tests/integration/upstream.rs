@@ -1,10 +1,10 @@
 //! A local "upstream" sglang repository made in a test, for the workspace and the agent.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use git2::{Repository, Signature};
 
-/// A repository with a `main` branch, in a temporary directory.
+/// A bare repository (as a real remote is) with a `main` branch, in a temporary directory.
 pub struct Upstream {
     _dir: tempfile::TempDir,
     pub path: PathBuf,
@@ -14,10 +14,12 @@ pub struct Upstream {
 impl Upstream {
     pub fn new() -> Upstream {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sglang");
+        let path = dir.path().join("sglang.git");
         let repo = Repository::init_opts(
             &path,
-            git2::RepositoryInitOptions::new().initial_head("main"),
+            git2::RepositoryInitOptions::new()
+                .bare(true)
+                .initial_head("main"),
         )
         .unwrap();
         Upstream {
@@ -27,18 +29,9 @@ impl Upstream {
         }
     }
 
-    /// Commits `files` on top of `branch` (created if absent) and returns the commit id.
+    /// Commits `files` on top of `branch` (created from `main`'s tip if absent) and returns
+    /// the commit id. Built in memory: a bare repository has no work tree.
     pub fn commit(&self, branch: &str, files: &[(&str, &str)]) -> String {
-        let mut index = self.repo.index().unwrap();
-        for (name, content) in files {
-            let file = self.path.join(name);
-            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-            std::fs::write(&file, content).unwrap();
-            index.add_path(Path::new(name)).unwrap();
-        }
-        index.write().unwrap();
-        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = Signature::now("test", "test@example.com").unwrap();
         let refname = format!("refs/heads/{branch}");
         let parent = self
             .repo
@@ -46,6 +39,30 @@ impl Upstream {
             .ok()
             .and_then(|r| r.peel_to_commit().ok())
             .or_else(|| self.repo.head().ok().and_then(|h| h.peel_to_commit().ok()));
+        let mut index = self.repo.index().unwrap();
+        index.clear().unwrap();
+        if let Some(parent) = &parent {
+            index.read_tree(&parent.tree().unwrap()).unwrap();
+        }
+        for (name, content) in files {
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: 0o100644,
+                uid: 0,
+                gid: 0,
+                file_size: content.len() as u32,
+                id: git2::Oid::zero(),
+                flags: 0,
+                flags_extended: 0,
+                path: name.as_bytes().to_vec(),
+            };
+            index.add_frombuffer(&entry, content.as_bytes()).unwrap();
+        }
+        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = Signature::now("test", "test@example.com").unwrap();
         let parents: Vec<&git2::Commit> = parent.iter().collect();
         let oid = self
             .repo
