@@ -12,5 +12,6 @@ mod guards_doc;
 mod harness;
 mod monitor;
 mod monitor_guards;
+mod secrets;
 mod upstream;
 mod workspace;
