@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::github::models::{Job, WorkflowRun};
+use crate::github::models::{Job, Step, WorkflowRun};
 
 /// Why a failed job is not analysed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,16 +71,22 @@ pub fn is_gate_job(job: &Job) -> bool {
     !failed.is_empty() && failed.iter().all(|name| gate_step().is_match(name))
 }
 
-/// Steps that did not succeed, sorted by name (the order the report shows them in).
+/// Steps that did not succeed, each once, in the order they ran (the order the report shows).
 pub fn failed_steps(job: &Job) -> Vec<String> {
-    let mut steps: Vec<String> = job
+    let mut steps: Vec<&Step> = job
         .steps
         .iter()
         .filter(|s| matches!(s.conclusion.as_deref(), Some(c) if c != "success" && c != "skipped"))
-        .map(|s| s.name.clone())
         .collect();
-    steps.sort();
-    steps
+    // In the order they ran (W28: the original sorted by name, which hides the first failure).
+    steps.sort_by_key(|s| s.number);
+    let mut names: Vec<String> = Vec::with_capacity(steps.len());
+    for s in steps {
+        if !names.contains(&s.name) {
+            names.push(s.name.clone());
+        }
+    }
+    names
 }
 
 /// Sorts one run's jobs into those to analyse and those skipped, and counts unfinished ones.
@@ -283,18 +289,22 @@ mod tests {
     }
 
     #[test]
-    fn failed_steps_are_the_unsuccessful_ones_sorted_by_name() {
-        let j = job(
+    fn failed_steps_are_the_unsuccessful_ones_in_the_order_they_ran() {
+        let mut j = job(
             1,
             "x",
             Some("failure"),
             &[
                 ("Zeta", "failure"),
-                ("Alpha", "cancelled"),
                 ("Ok", "success"),
+                ("Alpha", "cancelled"),
                 ("Skip", "skipped"),
+                ("Zeta", "failure"),
             ],
         );
-        assert_eq!(failed_steps(&j), ["Alpha", "Zeta"]);
+        assert_eq!(failed_steps(&j), ["Zeta", "Alpha"]);
+        // Listed out of order by the API: the step number decides.
+        j.steps.swap(0, 2);
+        assert_eq!(failed_steps(&j), ["Zeta", "Alpha"]);
     }
 }
