@@ -144,7 +144,7 @@ impl Backend for AgentAnalyst {
 
     fn cross_run<'a>(&'a self, request: CrossRunRequest<'a>) -> Answer<'a, Produced<String>> {
         Box::pin(async move {
-            let pattern = run_pattern(request.analyses).ok_or_else(|| {
+            let pattern = run_pattern(request.analyses, request.window).ok_or_else(|| {
                 AnalysisError::Failed(anyhow::anyhow!(
                     "a cross-run assessment needs two or more runs"
                 ))

@@ -73,11 +73,16 @@ pub fn cross_run_prompt(workflow: &str, pattern: &RunPattern) -> String {
         let started: String = r.started_at.chars().take(16).collect();
         let sha: String = r.head_sha.chars().take(7).collect();
         p.push_str(&format!(
-            "- run {} ({}): {} failed jobs, sha {}\n",
+            "- run {} ({}): {} failed jobs, sha {}{}\n",
             r.id,
             if started.is_empty() { "N/A" } else { &started },
             r.jobs.len(),
-            if sha.is_empty() { "unknown" } else { &sha }
+            if sha.is_empty() { "unknown" } else { &sha },
+            if r.completed {
+                ""
+            } else {
+                " [IN-FLIGHT, partial data]"
+            }
         ));
     }
     p.push_str("\nFailure buckets (computed):\n");
@@ -184,7 +189,7 @@ mod tests {
             analysis(22, 2, "sometimes"),
             analysis(31, 3, "always"),
         ];
-        let pattern = run_pattern(&analyses).unwrap();
+        let pattern = run_pattern(&analyses, &[]).unwrap();
         let prompt = cross_run_prompt("nightly-test-amd.yml", &pattern);
         assert_eq!(
             prompt,

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::cross::WindowRun;
 use crate::report::JobAnalysis;
 
 /// The tasks, as the agent's dispatch table names them (the prompt's `Task:` line).
@@ -49,6 +50,8 @@ pub struct CrossJobRequest<'a> {
 pub struct CrossRunRequest<'a> {
     pub workflow: &'a str,
     pub analyses: &'a [JobAnalysis],
+    /// Every run GitHub listed in the window, green and unfinished ones included.
+    pub window: &'a [WindowRun],
 }
 
 /// The day's cross-workflow summary for the daily issue's body.

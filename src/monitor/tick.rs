@@ -13,7 +13,7 @@ use crate::config::{Config, MonitorOutput};
 use crate::daily_issue;
 use crate::github::models::{Comment, Job, WorkflowRun};
 use crate::github::{Client, RequestStats, RunFilter};
-use crate::report::cross::{cross_run_comment, run_pattern};
+use crate::report::cross::{cross_run_comment, run_pattern, WindowRun};
 use crate::report::{JobAnalysis, WorkflowReport};
 use crate::state::MonitorState;
 
@@ -265,6 +265,7 @@ async fn process_workflow(
         )
         .await
         .with_context(|| format!("cannot list the runs of {}", ctx.workflow))?;
+    let window: Vec<WindowRun> = runs.iter().map(window_run).collect();
     let runs = select::select_runs(runs, config.monitor.max_runs);
     outcome.runs = runs.len();
 
@@ -378,10 +379,11 @@ async fn process_workflow(
     if mode == MonitorOutput::Stdout {
         // As the original: stdout covers only this tick's new analyses.
         let summary = cross_job_text(ctx, &outcome.analysed).await;
-        let assessment = cross_run_assessment(ctx, &outcome.analysed).await;
+        let assessment = cross_run_assessment(ctx, &outcome.analysed, &window).await;
         outcome.cross_run = cross_run_comment(
             ctx.workflow,
             &outcome.analysed,
+            &window,
             &now_text,
             &producer,
             assessment.as_deref(),
@@ -456,10 +458,11 @@ async fn process_workflow(
     outcome.issue = Some(issue);
     outcome.written = publish::write_parts(ctx.client, bot_repo, issue, &located, &parts).await?;
     outcome.parts = parts;
-    let assessment = cross_run_assessment(ctx, &all).await;
+    let assessment = cross_run_assessment(ctx, &all, &window).await;
     outcome.cross_run = cross_run_comment(
         ctx.workflow,
         &all,
+        &window,
         &now_text,
         &producer,
         assessment.as_deref(),
@@ -512,11 +515,13 @@ async fn cross_job_text(ctx: &WorkflowContext<'_>, analyses: &[JobAnalysis]) -> 
 async fn cross_run_assessment(
     ctx: &WorkflowContext<'_>,
     analyses: &[JobAnalysis],
+    window: &[WindowRun],
 ) -> Option<String> {
-    run_pattern(analyses)?;
+    run_pattern(analyses, window)?;
     let request = CrossRunRequest {
         workflow: ctx.workflow,
         analyses,
+        window,
     };
     match ctx.analyst.cross_run(request).await {
         Ok(p) => Some(p.value),
@@ -525,5 +530,20 @@ async fn cross_run_assessment(
             tracing::warn!("{}: no cross-run assessment: {e:#}", ctx.workflow);
             None
         }
+    }
+}
+
+/// A listed run as the cross-run view counts it.
+fn window_run(run: &WorkflowRun) -> WindowRun {
+    WindowRun {
+        id: run.id,
+        url: run.html_url.clone(),
+        started_at: run
+            .run_started_at
+            .unwrap_or(run.created_at)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string(),
+        completed: run.status.as_deref().is_none_or(|s| s == "completed"),
+        head_sha: run.head_sha.clone(),
     }
 }

@@ -101,40 +101,81 @@ pub fn cross_job_summary(analyses: &[JobAnalysis]) -> Option<String> {
     Some(out.trim_end().to_string())
 }
 
+/// A run of the lookback window as GitHub lists it, green ones included: without them
+/// "failed in every run" would hide the passes in between (W25).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowRun {
+    pub id: u64,
+    pub url: String,
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    /// Finished (a run still going is shown but not counted).
+    pub completed: bool,
+    pub head_sha: String,
+}
+
 /// One run of the day, as the cross-run view sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunView {
     /// The run id (last segment of its URL).
     pub id: String,
     pub url: String,
-    /// Earliest start of its analysed jobs (empty when unknown).
+    /// When it started, or its earliest analysed job's start (empty when unknown).
     pub started_at: String,
     /// The commit it ran on, when known.
     pub head_sha: String,
-    /// Names of its failed jobs.
+    /// Names of its failed (analysed) jobs.
     pub jobs: BTreeSet<String>,
+    /// Finished; only finished runs count in the buckets.
+    pub completed: bool,
 }
 
-/// A job name and the runs it failed in (oldest first by run id).
+impl RunView {
+    /// Oldest first: by start time, then by numeric id (never timestamps against ids).
+    fn order_key(&self) -> (String, u64) {
+        (self.started_at.clone(), self.id.parse().unwrap_or(0))
+    }
+}
+
+/// A job name and the completed runs it failed in (oldest first).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRuns {
     pub job: String,
     pub runs: Vec<RunView>,
+    /// It did not fail in the latest completed run (fixed, or flaky).
+    pub passed_latest: bool,
 }
 
-/// Which jobs fail in every run, only in the latest, or now and then.
+/// Which jobs fail in every completed run, only in the latest, or now and then.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunPattern {
-    /// The runs, oldest first.
+    /// Every run, oldest first (unfinished ones included, marked).
     pub runs: Vec<RunView>,
+    /// How many of them are completed (the `n` of "in k/n runs").
+    pub completed: usize,
     pub persistent: Vec<JobRuns>,
     pub regression: Vec<JobRuns>,
     pub flaky: Vec<JobRuns>,
 }
 
-/// The run pattern of the day's analyses, or `None` when they span fewer than two runs.
-pub fn run_pattern(analyses: &[JobAnalysis]) -> Option<RunPattern> {
+/// The run pattern of the day: the runs listed in the window plus any run the analyses name;
+/// `None` when the analyses span fewer than two runs.
+pub fn run_pattern(analyses: &[JobAnalysis], window: &[WindowRun]) -> Option<RunPattern> {
     let mut runs: BTreeMap<String, RunView> = BTreeMap::new();
+    for w in window {
+        let url = w.url.trim_end_matches('/').to_string();
+        runs.insert(
+            url.clone(),
+            RunView {
+                id: w.id.to_string(),
+                url,
+                started_at: w.started_at.clone(),
+                head_sha: w.head_sha.clone(),
+                jobs: BTreeSet::new(),
+                completed: w.completed,
+            },
+        );
+    }
     for a in analyses.iter().filter(|a| !a.run_url.is_empty()) {
         let url = a.run_url.trim_end_matches('/').to_string();
         let run = runs.entry(url.clone()).or_insert_with(|| RunView {
@@ -143,6 +184,8 @@ pub fn run_pattern(analyses: &[JobAnalysis]) -> Option<RunPattern> {
             started_at: String::new(),
             head_sha: String::new(),
             jobs: BTreeSet::new(),
+            // Not in today's listing: an earlier run, long finished.
+            completed: true,
         });
         if let Some(t) = a.started_at.as_deref().filter(|t| !t.is_empty()) {
             if run.started_at.is_empty() || t < run.started_at.as_str() {
@@ -154,59 +197,58 @@ pub fn run_pattern(analyses: &[JobAnalysis]) -> Option<RunPattern> {
         }
         run.jobs.insert(a.job_name.clone());
     }
-    if runs.len() < 2 {
+    if runs.values().filter(|r| !r.jobs.is_empty()).count() < 2 {
         return None;
     }
     let mut runs: Vec<RunView> = runs.into_values().collect();
-    runs.sort_by(|a, b| {
-        let key = |r: &RunView| {
-            if r.started_at.is_empty() {
-                r.id.clone()
-            } else {
-                r.started_at.clone()
-            }
-        };
-        key(a).cmp(&key(b))
-    });
-    let n = runs.len();
-    let latest = runs[n - 1].url.clone();
+    runs.sort_by_key(RunView::order_key);
+    let done: Vec<&RunView> = runs.iter().filter(|r| r.completed).collect();
+    let n = done.len();
+    let latest = done.last().map(|r| r.url.clone()).unwrap_or_default();
     let mut by_job: BTreeMap<String, Vec<RunView>> = BTreeMap::new();
-    for r in &runs {
+    for r in &done {
         for j in &r.jobs {
-            by_job.entry(j.clone()).or_default().push(r.clone());
+            by_job.entry(j.clone()).or_default().push((*r).clone());
         }
     }
     let mut pattern = RunPattern {
-        runs,
+        completed: n,
+        runs: runs.clone(),
         persistent: Vec::new(),
         regression: Vec::new(),
         flaky: Vec::new(),
     };
-    for (job, mut in_runs) in by_job {
-        in_runs.sort_by(|a, b| a.id.cmp(&b.id));
-        let bucket = if in_runs.len() == n {
-            &mut pattern.persistent
-        } else if in_runs.len() == 1 && in_runs[0].url == latest {
-            &mut pattern.regression
-        } else {
-            &mut pattern.flaky
+    for (job, in_runs) in by_job {
+        let passed_latest = !in_runs.iter().any(|r| r.url == latest);
+        let entry = JobRuns {
+            job,
+            runs: in_runs,
+            passed_latest,
         };
-        bucket.push(JobRuns { job, runs: in_runs });
+        if n > 1 && entry.runs.len() == n {
+            pattern.persistent.push(entry);
+        } else if entry.runs.len() == 1 && !passed_latest {
+            pattern.regression.push(entry);
+        } else {
+            pattern.flaky.push(entry);
+        }
     }
     Some(pattern)
 }
 
 /// The cross-run comment of a workflow, or `None` with fewer than two runs among the day's
-/// analyses. `assessment` is an agent's text, placed under `### Agent assessment`.
+/// analyses. `window` is the runs GitHub listed; `assessment` is an agent's text, placed
+/// under `### Agent assessment`.
 pub fn cross_run_comment(
     workflow: &str,
     analyses: &[JobAnalysis],
+    window: &[WindowRun],
     now: &str,
     producer: &str,
     assessment: Option<&str>,
 ) -> Option<String> {
-    let pattern = run_pattern(analyses)?;
-    let n = pattern.runs.len();
+    let pattern = run_pattern(analyses, window)?;
+    let n = pattern.completed;
     let lines = |jobs: &[JobRuns]| -> Vec<String> {
         jobs.iter()
             .map(|j| {
@@ -219,8 +261,15 @@ pub fn cross_run_comment(
                         format!("[`{short}`]({})", r.url)
                     })
                     .collect();
+                let since = if j.passed_latest && j.runs.len() > 1 {
+                    "; passed in the latest run"
+                } else if j.passed_latest {
+                    "; passed in later runs"
+                } else {
+                    ""
+                };
                 format!(
-                    "- `{}`{DASH}in {}/{n} runs ({})",
+                    "- `{}`{DASH}in {}/{n} runs ({}){since}",
                     j.job,
                     j.runs.len(),
                     refs.join(", ")
@@ -231,7 +280,6 @@ pub fn cross_run_comment(
     let persistent = lines(&pattern.persistent);
     let regression = lines(&pattern.regression);
     let flaky = lines(&pattern.flaky);
-    let runs = &pattern.runs;
     let bucket = |lines: &[String]| {
         if lines.is_empty() {
             "_(none)_".to_string()
@@ -247,10 +295,15 @@ pub fn cross_run_comment(
         out.push_str(&format!("### Agent assessment\n\n{text}\n\n---\n\n"));
     }
     out.push_str("### Runs analysed\n\n| Run | Started (UTC) | Failed jobs |\n|-----|--------------|-------------|\n");
-    for r in runs {
+    for r in &pattern.runs {
         let started = (!r.started_at.is_empty()).then_some(r.started_at.as_str());
+        let state = if r.completed {
+            ""
+        } else {
+            " (in progress, not counted)"
+        };
         out.push_str(&format!(
-            "| [`{}`]({}) | {} | {} |\n",
+            "| [`{}`]({}) | {} | {}{state} |\n",
             r.id,
             r.url,
             ts16_space(started),
@@ -328,6 +381,7 @@ mod tests {
         let body = cross_run_comment(
             "x.yml",
             &analyses,
+            &[],
             "2026-11-24 06:00 UTC",
             "sglang-bot builtin analyser",
             None,
@@ -345,19 +399,90 @@ mod tests {
         assert!(!body.contains("### Agent assessment"));
     }
 
+    fn listed(id: u64, started: &str, completed: bool) -> WindowRun {
+        WindowRun {
+            id,
+            url: format!("https://github.com/sgl-project/sglang/actions/runs/{id}"),
+            started_at: started.into(),
+            completed,
+            head_sha: String::new(),
+        }
+    }
+
+    #[test]
+    fn w25_green_runs_count_unfinished_runs_do_not_and_a_fix_is_visible() {
+        let analyses = [
+            job(1, "always", 100, "2026-11-24T01:00:00Z", "c", "t"),
+            job(2, "fixed", 100, "2026-11-24T01:00:00Z", "c", "t"),
+            job(3, "always", 200, "2026-11-24T02:00:00Z", "c", "t"),
+            job(4, "fixed", 200, "2026-11-24T02:00:00Z", "c", "t"),
+            job(5, "always", 400, "2026-11-24T04:00:00Z", "c", "t"),
+            job(6, "early", 500, "2026-11-24T05:00:00Z", "c", "t"),
+        ];
+        let window = [
+            listed(100, "2026-11-24T01:00:00Z", true),
+            listed(200, "2026-11-24T02:00:00Z", true),
+            // Green: no analysed job, yet it is a run in which `always` did not fail.
+            listed(300, "2026-11-24T03:00:00Z", true),
+            listed(400, "2026-11-24T04:00:00Z", true),
+            // Still running: shown, not counted, and not "the latest".
+            listed(500, "2026-11-24T05:00:00Z", false),
+        ];
+        let body = cross_run_comment("x.yml", &analyses, &window, "now", "p", None).unwrap();
+        assert!(
+            body.contains("Cross-Run Pattern Summary (4 runs in lookback window)"),
+            "{body}"
+        );
+        let section = |name: &str| {
+            let start = body.find(name).unwrap();
+            body[start..].split("\n### ").next().unwrap().to_string()
+        };
+        assert!(section("### Persistent").contains("_(none)_"), "{body}");
+        assert!(
+            section("### Flaky").contains("- `always` — in 3/4 runs"),
+            "{body}"
+        );
+        assert!(
+            section("### Flaky").contains("- `fixed` — in 2/4 runs ([`100`](https://github.com/sgl-project/sglang/actions/runs/100), [`200`](https://github.com/sgl-project/sglang/actions/runs/200)); passed in the latest run"),
+            "{body}"
+        );
+        assert!(section("### Latest-only").contains("_(none)_"), "{body}");
+        assert!(
+            !body.contains("`early`"),
+            "an unfinished run's jobs are not bucketed\n{body}"
+        );
+        assert!(body.contains("| [`300`](https://github.com/sgl-project/sglang/actions/runs/300) | 2026-11-24 03:00 | 0 |"));
+        assert!(body.contains("| 1 (in progress, not counted) |"), "{body}");
+    }
+
+    #[test]
+    fn runs_are_ordered_by_time_then_numeric_id_never_as_strings() {
+        let analyses = [
+            job(1, "a", 99, "", "c", "t"),
+            job(2, "a", 100, "", "c", "t"),
+        ];
+        let pattern = run_pattern(&analyses, &[]).unwrap();
+        let ids: Vec<&str> = pattern.runs.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["99", "100"]);
+        assert_eq!(pattern.persistent[0].job, "a");
+    }
+
     #[test]
     fn g58_one_run_makes_no_cross_run_comment_and_empty_buckets_say_none() {
         let one = [
             job(1, "a", 100, "t1", "c", "t"),
             job(2, "b", 100, "t1", "c", "t"),
         ];
-        assert_eq!(cross_run_comment("x.yml", &one, "now", "p", None), None);
+        assert_eq!(
+            cross_run_comment("x.yml", &one, &[], "now", "p", None),
+            None
+        );
         let two = [
             job(1, "a", 100, "2026-11-24T01:00:00Z", "c", "t"),
             job(2, "a", 200, "2026-11-24T02:00:00Z", "c", "t"),
         ];
-        let body =
-            cross_run_comment("x.yml", &two, "now", "p", Some("An agent wrote this.")).unwrap();
+        let body = cross_run_comment("x.yml", &two, &[], "now", "p", Some("An agent wrote this."))
+            .unwrap();
         assert!(body.contains("### Latest-only failures (potential regressions)\n\n_(none)_"));
         assert!(body.contains("### Agent assessment\n\nAn agent wrote this.\n"));
     }
