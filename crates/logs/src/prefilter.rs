@@ -1,7 +1,8 @@
 //! The large-log prefilter: what of a job log fits into an LLM prompt.
 //!
-//! Same result as the original's `prefilter_large_step_log` (spec/monitor.md §3.6) for logs
-//! whose lines are under [`MAX_LINE`](crate::linebuf::MAX_LINE) bytes: a log of at most
+//! The original's `prefilter_large_step_log` (spec/monitor.md §3.6), with its windows and caps,
+//! for logs whose lines are under [`MAX_LINE`](crate::linebuf::MAX_LINE) bytes; one change:
+//! counters and options such as `0 failed` or `--timeout=` no longer open windows (W10). A log of at most
 //! [`MAX_CHARS`] characters passes unchanged; a larger one keeps its first 100 and last 200
 //! lines and a window of 30 lines before and 10 after every keyword line, with a marker for
 //! each gap; if that is still too long, its first quarter and its end are kept around a
@@ -39,6 +40,32 @@ fn keywords() -> &'static Regex {
         ))
         .expect("prefilter keywords compile")
     })
+}
+
+/// Counters and options that only look like trouble (`0 failed`, `errors=0`, `timeout=600`,
+/// `--fail-fast`, `killed 0`). The original matched them, so most big logs hit the final cut
+/// and lost the context around the real error (W10); here they are blanked before the
+/// keyword search, so a line holding only them is not a hit while one with a real error is.
+fn benign() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(concat!(
+            r"(?i)\b0\s+(?:failed|failures?|errors?)\b|\b(?:failed|failures?|errors?)[=:]\s*0\b",
+            r"|\btimeout[=:]\s*\S*|--[a-z-]*fail[a-z-]*|--[a-z-]*timeout[a-z-]*|\bkilled\s+0\b",
+        ))
+        .expect("benign patterns compile")
+    })
+}
+
+/// Whether a line is worth a context window: a keyword outside the benign look-alikes.
+fn is_hit(line: &[u8]) -> bool {
+    if !keywords().is_match(line) {
+        return false;
+    }
+    if !benign().is_match(line) {
+        return true;
+    }
+    keywords().is_match(&benign().replace_all(line, &b" "[..]))
 }
 
 /// Feeds a log in chunks and returns the prompt text at the end.
@@ -102,7 +129,7 @@ impl Prefilter {
 
     fn line(&mut self, raw: &[u8]) {
         let text = String::from_utf8_lossy(raw).into_owned();
-        let hit = keywords().is_match(raw);
+        let hit = is_hit(raw);
         let mut keep = self.index < HEAD_LINES;
         if hit {
             keep = true;
@@ -243,6 +270,29 @@ mod tests {
         assert_eq!(tail.chars().count(), FINAL_TAIL);
         assert!(log.starts_with(head));
         assert!(log.ends_with(tail));
+    }
+
+    #[test]
+    fn w10_counters_and_options_are_not_keywords_but_real_errors_next_to_them_are() {
+        for quiet in [
+            "== 12 passed, 0 failed in 3.2s ==",
+            "errors=0 warnings=3",
+            "python run_suite.py --timeout=1800 --fail-fast",
+            "collected 40 items / 0 errors",
+            "killed 0 processes",
+            "timeout: 600",
+        ] {
+            assert!(!is_hit(quiet.as_bytes()), "{quiet}");
+        }
+        for loud in [
+            "FAILED test/a.py::test_x - timeout=30 exceeded",
+            "RuntimeError: HIP error: an illegal memory access",
+            "1 failed, 0 errors",
+            "Process killed by OOM killer",
+            "##[error]Process completed with exit code 1.",
+        ] {
+            assert!(is_hit(loud.as_bytes()), "{loud}");
+        }
     }
 
     #[test]
