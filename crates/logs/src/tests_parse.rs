@@ -176,7 +176,12 @@ impl TestCollector {
                 }
             }
         } else if let Some(c) = p.summary.captures(&text) {
-            self.summary = Some(c[1].trim().to_string());
+            // Several sessions in one job: a later clean one must not hide a failing one.
+            let summary = c[1].trim().to_string();
+            let failing = |s: &str| s.contains("failed") || s.contains("error");
+            if failing(&summary) || !self.summary.as_deref().is_some_and(failing) {
+                self.summary = Some(summary);
+            }
         } else if p.unittest_summary.is_match(&text) {
             self.summary.get_or_insert_with(|| text.trim().to_string());
         } else if let Some(c) = p.suite.captures(&text) {
@@ -336,6 +341,21 @@ mod tests {
             summary.as_deref(),
             Some("2 failed, 1 error, 412 passed in 7803.11s")
         );
+    }
+
+    #[test]
+    fn a_later_clean_pytest_session_does_not_hide_the_failing_summary() {
+        let (_, summary) = collect(&[
+            "======== 10 failed, 39 passed in 0.71s ========",
+            "======== 13 passed in 0.09s ========",
+            "======== 21 passed in 0.34s ========",
+        ]);
+        assert_eq!(summary.as_deref(), Some("10 failed, 39 passed in 0.71s"));
+        let (_, clean) = collect(&[
+            "======== 13 passed in 0.09s ========",
+            "======== 21 passed in 0.34s ========",
+        ]);
+        assert_eq!(clean.as_deref(), Some("21 passed in 0.34s"));
     }
 
     #[test]
