@@ -544,6 +544,7 @@ fn window_run(run: &WorkflowRun) -> WindowRun {
             .format("%Y-%m-%dT%H:%M:%SZ")
             .to_string(),
         completed: run.status.as_deref().is_none_or(|s| s == "completed"),
+        green: run.conclusion.as_deref() == Some("success"),
         head_sha: run.head_sha.clone(),
     }
 }

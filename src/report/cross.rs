@@ -111,6 +111,8 @@ pub struct WindowRun {
     pub started_at: String,
     /// Finished (a run still going is shown but not counted).
     pub completed: bool,
+    /// Finished with success: a run in which no job failed.
+    pub green: bool,
     pub head_sha: String,
 }
 
@@ -162,7 +164,15 @@ pub struct RunPattern {
 /// `None` when the analyses span fewer than two runs.
 pub fn run_pattern(analyses: &[JobAnalysis], window: &[WindowRun]) -> Option<RunPattern> {
     let mut runs: BTreeMap<String, RunView> = BTreeMap::new();
-    for w in window {
+    let analysed: BTreeSet<&str> = analyses
+        .iter()
+        .map(|a| a.run_url.trim_end_matches('/'))
+        .collect();
+    // A finished run that failed but has no analysis (cut by the run cap, or only cancelled
+    // jobs) is unknown, not green: counting it would invent passes.
+    let known =
+        |w: &&WindowRun| w.green || !w.completed || analysed.contains(w.url.trim_end_matches('/'));
+    for w in window.iter().filter(known) {
         let url = w.url.trim_end_matches('/').to_string();
         runs.insert(
             url.clone(),
@@ -405,6 +415,7 @@ mod tests {
             url: format!("https://github.com/sgl-project/sglang/actions/runs/{id}"),
             started_at: started.into(),
             completed,
+            green: completed,
             head_sha: String::new(),
         }
     }
@@ -427,6 +438,11 @@ mod tests {
             listed(400, "2026-11-24T04:00:00Z", true),
             // Still running: shown, not counted, and not "the latest".
             listed(500, "2026-11-24T05:00:00Z", false),
+            // Failed but never analysed: unknown, so neither shown nor counted.
+            WindowRun {
+                green: false,
+                ..listed(250, "2026-11-24T02:30:00Z", true)
+            },
         ];
         let body = cross_run_comment("x.yml", &analyses, &window, "now", "p", None).unwrap();
         assert!(
@@ -453,6 +469,7 @@ mod tests {
         );
         assert!(body.contains("| [`300`](https://github.com/sgl-project/sglang/actions/runs/300) | 2026-11-24 03:00 | 0 |"));
         assert!(body.contains("| 1 (in progress, not counted) |"), "{body}");
+        assert!(!body.contains("runs/250"), "{body}");
     }
 
     #[test]

@@ -403,3 +403,28 @@ fn g1_without_a_token_the_monitor_stops_before_any_request() {
     }
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
 }
+
+#[test]
+fn w25_a_green_run_between_two_failing_runs_counts_in_the_cross_run_view() {
+    let fake = sample();
+    let mut green = failed_run(19000002002, "2026-11-24T03:00:00Z", json!([]));
+    green["conclusion"] = json!("success");
+    fake.add(scenario(json!({"repos": {UPSTREAM: {"workflows": {PR_TEST: [
+        green,
+        pr_run(19000002003, 54000002301, "2026-11-24T05:00:00Z", "2026-11-24T05:01:00Z"),
+    ]}}}})));
+    tick(&fake).success();
+    let issue = issue_number(&fake, TODAY_TITLE);
+    let cross = crate::monitor::cross_run_comments(&fake, issue, PR_TEST);
+    assert_eq!(cross.len(), 1);
+    let body = &cross[0].2;
+    assert!(
+        body.contains("Cross-Run Pattern Summary (3 runs in lookback window)"),
+        "{body}"
+    );
+    assert!(body.contains("| [`19000002002`](https://github.com/sgl-project/sglang/actions/runs/19000002002) | 2026-11-24 03:00 | 0 |"), "{body}");
+    assert!(
+        body.contains("### Persistent failures (in every run)\n\n_(none)_"),
+        "{body}"
+    );
+}
