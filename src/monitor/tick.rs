@@ -258,13 +258,19 @@ async fn process_workflow(
             &RunFilter {
                 branch: Some(config.monitor.branch.clone()),
                 event: Some("schedule".into()),
-                created_since: Some(ctx.since),
+                // On the hour, so the URL (and its ETag) stays the same from tick to tick and
+                // an unchanged listing comes back 304; the exact bound is applied below.
+                created_since: Some(floor_to_hour(ctx.since)),
                 limit: Some(RUNS_LISTED),
                 ..RunFilter::default()
             },
         )
         .await
         .with_context(|| format!("cannot list the runs of {}", ctx.workflow))?;
+    let runs: Vec<WorkflowRun> = runs
+        .into_iter()
+        .filter(|r| r.created_at >= ctx.since)
+        .collect();
     let window: Vec<WindowRun> = runs.iter().map(window_run).collect();
     let runs = select::select_runs(runs, config.monitor.max_runs);
     outcome.runs = runs.len();
@@ -546,5 +552,24 @@ fn window_run(run: &WorkflowRun) -> WindowRun {
         completed: run.status.as_deref().is_none_or(|s| s == "completed"),
         green: run.conclusion.as_deref() == Some("success"),
         head_sha: run.head_sha.clone(),
+    }
+}
+
+/// The hour `t` falls in.
+fn floor_to_hour(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    t.duration_trunc(TimeDelta::hours(1)).unwrap_or(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_run_query_bound_is_stable_within_the_hour() {
+        let a: DateTime<Utc> = "2026-11-23T06:00:00Z".parse().unwrap();
+        let b: DateTime<Utc> = "2026-11-23T06:59:59Z".parse().unwrap();
+        assert_eq!(floor_to_hour(a), a);
+        assert_eq!(floor_to_hour(b), a);
     }
 }

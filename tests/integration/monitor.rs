@@ -203,7 +203,11 @@ fn a_tick_after_a_tick_reads_unchanged_runs_and_jobs_with_free_304s() {
     tick(&fake).file("sglang-bot.toml", &config).success();
     assert!(cache.path().join("http_cache.json").exists());
     fake.reset_requests();
-    let out = tick(&fake).file("sglang-bot.toml", &config).success();
+    // Half an hour later, as the next scheduled tick: the run query is the same URL.
+    let out = tick(&fake)
+        .env("SGLANG_BOT_NOW", "2026-11-24T06:30:00Z")
+        .file("sglang-bot.toml", &config)
+        .success();
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
     let gets: Vec<_> = fake
         .requests()

@@ -142,11 +142,16 @@ fn g8_only_scheduled_runs_of_the_branch_inside_the_lookback_are_analysed() {
                 run(3, "pull_request", "main", "2026-11-24T04:20:00Z"),
                 run(4, "schedule", "feature-x", "2026-11-24T04:30:00Z"),
                 run(5, "schedule", "main", "2026-11-22T04:00:00Z"),
+                // Inside the hour the query is rounded to, but outside the 24 hours.
+                run(6, "schedule", "main", "2026-11-23T06:10:00Z"),
             ]}},
             BOT_REPO: {}
         }
     })));
-    tick(&fake).args(["--workflows", NIGHTLY]).success();
+    tick(&fake)
+        .env("SGLANG_BOT_NOW", "2026-11-24T06:30:00Z")
+        .args(["--workflows", NIGHTLY])
+        .success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let body = &workflow_comments(&fake, issue, NIGHTLY)[0].2;
     assert!(
@@ -409,10 +414,12 @@ fn w25_a_green_run_between_two_failing_runs_counts_in_the_cross_run_view() {
     let fake = sample();
     let mut green = failed_run(19000002002, "2026-11-24T03:00:00Z", json!([]));
     green["conclusion"] = json!("success");
-    fake.add(scenario(json!({"repos": {UPSTREAM: {"workflows": {PR_TEST: [
-        green,
-        pr_run(19000002003, 54000002301, "2026-11-24T05:00:00Z", "2026-11-24T05:01:00Z"),
-    ]}}}})));
+    fake.add(scenario(
+        json!({"repos": {UPSTREAM: {"workflows": {PR_TEST: [
+            green,
+            pr_run(19000002003, 54000002301, "2026-11-24T05:00:00Z", "2026-11-24T05:01:00Z"),
+        ]}}}}),
+    ));
     tick(&fake).success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let cross = crate::monitor::cross_run_comments(&fake, issue, PR_TEST);
