@@ -9,8 +9,10 @@ use futures_util::future::BoxFuture;
 use super::api::{ApiClient, MessageRequest};
 use super::prompts::{clean_cross_job, cross_job_jobs_text};
 use super::templates::Templates;
-use super::{AnalysisError, Answer, Backend, CrossJobRequest, JobReport, JobRequest, Produced};
-use crate::github::GithubError;
+use super::{
+    stream_job_log, AnalysisError, Answer, Backend, CrossJobRequest, JobReport, JobRequest,
+    Produced,
+};
 use crate::logs::prefilter::Prefilter;
 use crate::logs::{Analyzer, EvidenceSource, LogAnalysis};
 
@@ -65,25 +67,13 @@ impl Backend for ApiAnalyst {
     ) -> BoxFuture<'a, Result<JobReport, AnalysisError>> {
         Box::pin(async move {
             let job = request.job;
-            let mut log = match request.client.job_log(request.repo, job.id).await {
-                Ok(log) => log,
-                Err(GithubError::LogsExpired { status, .. }) => {
-                    return Err(AnalysisError::LogUnavailable(format!(
-                        "GitHub answered {status} for the log of job {}",
-                        job.id
-                    )))
-                }
-                Err(e) => return Err(AnalysisError::Failed(e.into())),
-            };
             let mut analyzer = Analyzer::default();
             let mut excerpt = Prefilter::new();
-            while let Some(chunk) = log.next_chunk().await {
-                let chunk = chunk.map_err(|e| {
-                    AnalysisError::Failed(anyhow::anyhow!("reading the log of job {}: {e}", job.id))
-                })?;
-                analyzer.feed(&chunk);
-                excerpt.feed(&chunk);
-            }
+            stream_job_log(&request, |chunk| {
+                analyzer.feed(chunk);
+                excerpt.feed(chunk);
+            })
+            .await?;
             let analysis = analyzer.finish();
             let prompt = self
                 .templates

@@ -4,10 +4,9 @@
 use futures_util::future::BoxFuture;
 
 use super::{
-    AnalysisError, Answer, Backend, CrossJobRequest, JobReport, JobRequest, Produced,
-    TrackerRequest, TrackerRow,
+    stream_job_log, AnalysisError, Answer, Backend, CrossJobRequest, JobReport, JobRequest,
+    Produced, TrackerRequest, TrackerRow,
 };
-use crate::github::GithubError;
 use crate::logs::{render_markdown, Analyzer, ReportContext};
 use crate::report::cross::cross_job_summary;
 
@@ -24,26 +23,8 @@ impl Backend for BuiltinAnalyst {
         request: JobRequest<'a>,
     ) -> BoxFuture<'a, Result<JobReport, AnalysisError>> {
         Box::pin(async move {
-            let mut log = match request.client.job_log(request.repo, request.job.id).await {
-                Ok(log) => log,
-                Err(GithubError::LogsExpired { status, .. }) => {
-                    return Err(AnalysisError::LogUnavailable(format!(
-                        "GitHub answered {status} for the log of job {}",
-                        request.job.id
-                    )))
-                }
-                Err(e) => return Err(AnalysisError::Failed(e.into())),
-            };
             let mut analyzer = Analyzer::default();
-            while let Some(chunk) = log.next_chunk().await {
-                let chunk = chunk.map_err(|e| {
-                    AnalysisError::Failed(anyhow::anyhow!(
-                        "reading the log of job {}: {e}",
-                        request.job.id
-                    ))
-                })?;
-                analyzer.feed(&chunk);
-            }
+            stream_job_log(&request, |chunk| analyzer.feed(chunk)).await?;
             let analysis = analyzer.finish();
             let ctx = ReportContext {
                 job_url: request.job.html_url.clone(),

@@ -2,7 +2,7 @@
 //! next answers and the result says so. One that does not do a task is skipped silently. An
 //! analysis is never silently dropped.
 
-use super::{AnalysisError, Correlation};
+use super::{AnalysisError, Correlation, Task};
 use super::{
     Answer, Backend, CrossJobRequest, CrossRunRequest, DailySummaryRequest, JobReport, JobRequest,
     PrCiStatusRequest, PrCorrelationRequest, PrReviewRequest, Produced, TrackerRequest, TrackerRow,
@@ -42,7 +42,7 @@ impl Chain {
     /// Asks each backend in turn with `ask` until one answers `task`.
     async fn first<'a, T>(
         &'a self,
-        task: &'static str,
+        task: Task,
         what: &str,
         ask: impl Fn(&'a dyn Backend) -> Answer<'a, Produced<T>>,
     ) -> Result<Produced<T>, AnalysisError> {
@@ -65,7 +65,7 @@ impl Chain {
         if failures.is_empty() {
             return Err(AnalysisError::Unsupported {
                 backend: self.producers().join(", "),
-                task,
+                task: task.title(),
             });
         }
         Err(AnalysisError::Failed(anyhow::anyhow!(
@@ -84,7 +84,7 @@ impl Backend for Chain {
         Box::pin(async move {
             let what = format!("the analysis of {}", request.job.name);
             let produced = self
-                .first("Job Failure Analysis", &what, |b| {
+                .first(Task::JobFailure, &what, |b| {
                     Box::pin(async move {
                         let report = b.analyze_job(request).await?;
                         let producer = report.producer.clone();
@@ -106,52 +106,48 @@ impl Backend for Chain {
 
     fn cross_job<'a>(&'a self, request: CrossJobRequest<'a>) -> Answer<'a, Produced<String>> {
         Box::pin(
-            self.first("Cross-Job Summary", "the cross-job summary", move |b| {
+            self.first(Task::CrossJob, "the cross-job summary", move |b| {
                 b.cross_job(request)
             }),
         )
     }
 
     fn cross_run<'a>(&'a self, request: CrossRunRequest<'a>) -> Answer<'a, Produced<String>> {
-        Box::pin(self.first(
-            "Cross-Run Pattern Analysis",
-            "the cross-run assessment",
-            move |b| b.cross_run(request),
-        ))
+        Box::pin(
+            self.first(Task::CrossRun, "the cross-run assessment", move |b| {
+                b.cross_run(request)
+            }),
+        )
     }
 
     fn daily_summary<'a>(
         &'a self,
         request: DailySummaryRequest<'a>,
     ) -> Answer<'a, Produced<String>> {
-        Box::pin(self.first(
-            "Daily Cross-Workflow Summary",
-            "the daily summary",
-            move |b| b.daily_summary(request),
-        ))
+        Box::pin(
+            self.first(Task::DailySummary, "the daily summary", move |b| {
+                b.daily_summary(request)
+            }),
+        )
     }
 
     fn tracker_rows<'a>(
         &'a self,
         request: TrackerRequest<'a>,
     ) -> Answer<'a, Produced<Vec<TrackerRow>>> {
-        Box::pin(
-            self.first("Failure Tracker Data", "the tracker rows", move |b| {
-                b.tracker_rows(request)
-            }),
-        )
+        Box::pin(self.first(Task::TrackerRows, "the tracker rows", move |b| {
+            b.tracker_rows(request)
+        }))
     }
 
     fn pr_ci_status<'a>(&'a self, request: PrCiStatusRequest<'a>) -> Answer<'a, Produced<String>> {
-        Box::pin(
-            self.first("PR CI Status Check", "the PR CI status", move |b| {
-                b.pr_ci_status(request)
-            }),
-        )
+        Box::pin(self.first(Task::PrCiStatus, "the PR CI status", move |b| {
+            b.pr_ci_status(request)
+        }))
     }
 
     fn pr_review<'a>(&'a self, request: PrReviewRequest<'a>) -> Answer<'a, Produced<String>> {
-        Box::pin(self.first("PR Code Review", "the PR review", move |b| {
+        Box::pin(self.first(Task::PrReview, "the PR review", move |b| {
             b.pr_review(request)
         }))
     }
@@ -161,7 +157,7 @@ impl Backend for Chain {
         request: PrCorrelationRequest<'a>,
     ) -> Answer<'a, Produced<Vec<Correlation>>> {
         Box::pin(
-            self.first("PR Correlation", "the PR correlation", move |b| {
+            self.first(Task::PrCorrelation, "the PR correlation", move |b| {
                 b.pr_correlation(request)
             }),
         )
@@ -182,7 +178,7 @@ mod tests {
             "broken backend"
         }
         fn analyze_job<'a>(&'a self, _request: JobRequest<'a>) -> Answer<'a, JobReport> {
-            super::super::unsupported(self.producer(), super::super::Task::JobFailure)
+            super::super::unsupported(self.producer(), Task::JobFailure)
         }
         fn cross_job<'a>(&'a self, _request: CrossJobRequest<'a>) -> Answer<'a, Produced<String>> {
             Box::pin(async { Err(AnalysisError::Failed(anyhow::anyhow!("gateway down"))) })

@@ -62,6 +62,31 @@ pub enum AnalysisError {
     Failed(anyhow::Error),
 }
 
+/// Streams the job's log once through `feed`, chunk by chunk (never whole). A log GitHub no
+/// longer has is [`AnalysisError::LogUnavailable`], so no backend retries it.
+pub async fn stream_job_log(
+    request: &JobRequest<'_>,
+    mut feed: impl FnMut(&[u8]),
+) -> Result<(), AnalysisError> {
+    let job = request.job.id;
+    let mut log = match request.client.job_log(request.repo, job).await {
+        Ok(log) => log,
+        Err(crate::github::GithubError::LogsExpired { status, .. }) => {
+            return Err(AnalysisError::LogUnavailable(format!(
+                "GitHub answered {status} for the log of job {job}"
+            )))
+        }
+        Err(e) => return Err(AnalysisError::Failed(e.into())),
+    };
+    while let Some(chunk) = log.next_chunk().await {
+        let chunk = chunk.map_err(|e| {
+            AnalysisError::Failed(anyhow::anyhow!("reading the log of job {job}: {e}"))
+        })?;
+        feed(&chunk);
+    }
+    Ok(())
+}
+
 /// A future answering one task.
 pub type Answer<'a, T> = BoxFuture<'a, Result<T, AnalysisError>>;
 

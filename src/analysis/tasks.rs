@@ -75,21 +75,8 @@ pub struct TrackerRequest<'a> {
     pub workflows: &'a [(String, Vec<JobAnalysis>)],
 }
 
-/// One failing test as the failure tracker records it (the agent's JSON row schema).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TrackerRow {
-    pub workflow: String,
-    pub test_file: String,
-    pub test_function: String,
-    pub cluster: String,
-    /// One line.
-    pub error: String,
-    pub status: String,
-    pub job_url: String,
-    pub job_id: u64,
-    /// ISO-8601, e.g. `2026-06-11T06:41:00Z`.
-    pub run_started_at: String,
-}
+/// One failing test as the failure tracker records it (defined with its reader in `report`).
+pub use crate::report::tracker::TrackerRow;
 
 /// Facts about a pull request shared by the PR tasks.
 #[derive(Debug, Clone, Copy)]

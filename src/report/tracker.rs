@@ -3,8 +3,25 @@
 //! Its rules are the original's, kept exactly so a tracker issue does not change when the
 //! bot is replaced (spec: summary-and-tracker §3.6, Guards G45–G48).
 
-use crate::analysis::TrackerRow;
+use serde::{Deserialize, Serialize};
+
 use crate::report::JobAnalysis;
+
+/// One failing test as the failure tracker records it (the agent's JSON row schema).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackerRow {
+    pub workflow: String,
+    pub test_file: String,
+    pub test_function: String,
+    pub cluster: String,
+    /// One line.
+    pub error: String,
+    pub status: String,
+    pub job_url: String,
+    pub job_id: u64,
+    /// ISO-8601, e.g. `2026-06-11T06:41:00Z`.
+    pub run_started_at: String,
+}
 
 /// The body of the first section headed exactly `### <name>` (trailing spaces allowed), up to
 /// the next line starting with `###` (which includes `####`).

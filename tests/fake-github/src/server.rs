@@ -132,6 +132,19 @@ pub async fn handle(
         return Ok(admin(&method, &path, &body, &world, &base));
     }
 
+    let authorised = auth.is_some();
+    let body_len = body.len();
+    let rec = |status: u16| {
+        record(
+            &world,
+            &method,
+            &path_and_query,
+            status,
+            authorised,
+            body_len,
+        );
+    };
+
     // Faults first: they stand for GitHub misbehaving before any logic runs.
     let fault = {
         let mut w = world.lock().expect("world lock");
@@ -151,14 +164,7 @@ pub async fn handle(
     if let Some(f) = fault.as_ref().filter(|f| f.after_handling) {
         let _ = route(&method, &path, &q, &body, auth.as_deref(), &world, &base).await;
         let status = f.status.unwrap_or(502);
-        record(
-            &world,
-            &method,
-            &path_and_query,
-            status,
-            auth.is_some(),
-            body.len(),
-        );
+        rec(status);
         if f.drop_connection {
             return Err(Dropped);
         }
@@ -175,14 +181,7 @@ pub async fn handle(
             tokio::time::sleep(Duration::from_millis(f.delay_ms)).await;
         }
         if f.drop_connection {
-            record(
-                &world,
-                &method,
-                &path_and_query,
-                0,
-                auth.is_some(),
-                body.len(),
-            );
+            rec(0);
             return Err(Dropped);
         }
         if let Some(status) = f.status {
@@ -193,14 +192,7 @@ pub async fn handle(
             let text = f.body.clone().unwrap_or_else(|| {
                 json!({"message": format!("injected fault {status}")}).to_string()
             });
-            record(
-                &world,
-                &method,
-                &path_and_query,
-                status,
-                auth.is_some(),
-                body.len(),
-            );
+            rec(status);
             return Ok(builder
                 .header("content-type", "application/json; charset=utf-8")
                 .body(full(text))
@@ -229,14 +221,7 @@ pub async fn handle(
         }
         Answer::Redirect(location) => {
             drop(w);
-            record(
-                &world,
-                &method,
-                &path_and_query,
-                302,
-                auth.is_some(),
-                body.len(),
-            );
+            rec(302);
             return Ok(Response::builder()
                 .status(StatusCode::FOUND)
                 .header("location", location)
