@@ -682,11 +682,11 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
             }
         }
     }
-    if config.monitor.comment_max_chars > crate::github::MAX_BODY_CHARS {
+    if config.monitor.comment_max_chars > crate::limits::MAX_BODY_CHARS {
         return Err(ConfigError::Other(format!(
             "monitor.comment_max_chars = {}: must be at most {} (GitHub's limit)",
             config.monitor.comment_max_chars,
-            crate::github::MAX_BODY_CHARS
+            crate::limits::MAX_BODY_CHARS
         )));
     }
     Ok(())

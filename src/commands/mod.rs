@@ -13,17 +13,7 @@ mod config_cmd;
 mod ensure_daily_issue;
 pub mod monitor;
 
-/// Exit code: success, or every item handled (failures found are reported, not errors).
-pub const EXIT_OK: i32 = 0;
-/// Exit code: some items could not be handled, or the command failed.
-pub const EXIT_FAILURE: i32 = 1;
-/// Exit code: bad usage, bad configuration or input, or a command not implemented yet.
-pub const EXIT_USAGE: i32 = 2;
-
-/// An error caused by what the user asked for (flags, config, input): exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+pub use crate::error::{UsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// Runs the parsed command; the returned number is the process exit code.
 pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {

@@ -28,8 +28,7 @@ use crate::redact::Redactor;
 /// An answer body as octocrab hands it over, not yet read.
 pub(crate) type RawBody = http_body_util::combinators::BoxBody<Bytes, octocrab::Error>;
 
-/// GitHub rejects issue and comment bodies longer than this many characters.
-pub const MAX_BODY_CHARS: usize = 65_536;
+pub use crate::limits::MAX_BODY_CHARS;
 
 /// The media type of GitHub's JSON API.
 pub(crate) const JSON: &str = "application/vnd.github+json";

@@ -87,7 +87,7 @@ pub async fn run_tick(
     let mode = config.monitor.output;
     let bot_repo = config.github.bot_repo.as_deref();
     if mode == MonitorOutput::DailyIssue && bot_repo.is_none() {
-        anyhow::bail!(crate::commands::UsageError(
+        anyhow::bail!(crate::error::UsageError(
             "--output daily-issue needs --bot-repo (or BOT_REPO)".into()
         ));
     }

@@ -3,7 +3,7 @@
 
 use super::block::{render_block, ts16_space, JobAnalysis};
 use super::markers::{self, PACKING_SLACK, PART_TARGET_CHARS};
-use crate::github::MAX_BODY_CHARS;
+use crate::limits::MAX_BODY_CHARS;
 
 /// The cross-job summary is capped so the header of part 1 always leaves room for blocks.
 const MAX_SUMMARY_CHARS: usize = 20_000;

@@ -1,0 +1,57 @@
+//! The top layer: parse the command line, resolve configuration, start logging and the
+//! runtime, run one command and turn its outcome into an exit code.
+
+use clap::Parser;
+
+use crate::error::{UsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+
+/// Entry point of the binary: parses arguments, resolves configuration, runs one command and
+/// returns the process exit code (0 ok, 1 failure, 2 usage or configuration error).
+pub fn run() -> i32 {
+    let cli = match crate::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    let resolved = match crate::config::resolve(&cli.flag_inputs(), &crate::config::ProcessEnv) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let redactor = crate::redact::Redactor::new(resolved.config.secrets.values());
+    crate::logging::init(
+        cli.global.verbose,
+        cli.global.quiet,
+        cli.global.log_format,
+        redactor.clone(),
+    );
+    crate::progress::init(
+        cli.global.quiet == 0 && cli.global.log_format == crate::cli::LogFormat::Text,
+    );
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    match runtime.block_on(crate::commands::execute(&cli, &resolved)) {
+        Ok(code) => code,
+        Err(e) => {
+            let message = format!("{e:#}");
+            eprintln!("error: {}", redactor.redact(&message));
+            if e.downcast_ref::<UsageError>().is_some() {
+                EXIT_USAGE
+            } else {
+                EXIT_FAILURE
+            }
+        }
+    }
+}
