@@ -8,6 +8,7 @@
 
 use anyhow::{Context, Result};
 
+use crate::domain::{IssueNumber, IssueRef, IssueState};
 use crate::github::models::Issue;
 use crate::github::{Client, IssueFilter, IssuePatch, NewIssue};
 use crate::report::{daily, markers};
@@ -19,7 +20,7 @@ pub enum Resolution {
     Created,
     /// We created one, lost the race to an earlier one, and closed ours.
     LostRace {
-        closed: u64,
+        closed: IssueNumber,
     },
 }
 
@@ -37,7 +38,7 @@ pub async fn candidates(client: &Client, bot_repo: &str, date: &str) -> Result<V
         )
         .await
         .with_context(|| format!("cannot list the daily issues of {bot_repo}"))?;
-    issues.retain(|i| i.title == title && i.state == "open");
+    issues.retain(|i| i.title == title && i.state == IssueState::Open);
     issues.sort_by_key(|i| i.number);
     Ok(issues)
 }
@@ -47,16 +48,17 @@ pub async fn find(client: &Client, bot_repo: &str, date: &str) -> Result<Option<
     Ok(candidates(client, bot_repo, date).await?.into_iter().next())
 }
 
-/// Finds the day's issue or creates it, converging with concurrent creators.
+/// Finds the day's issue or creates it, converging with concurrent creators. Under
+/// `--dry-run` a missing issue is only planned ([`IssueRef::Planned`]).
 pub async fn find_or_create(
     client: &Client,
     bot_repo: &str,
     date: &str,
     upstream: &str,
     workflows: &[String],
-) -> Result<(Issue, Resolution)> {
+) -> Result<(IssueRef, Resolution)> {
     if let Some(issue) = find(client, bot_repo, date).await? {
-        return Ok((issue, Resolution::Found));
+        return Ok((IssueRef::Existing(issue.number), Resolution::Found));
     }
     let created = client
         .create_issue(
@@ -69,23 +71,39 @@ pub async fn find_or_create(
         )
         .await
         .with_context(|| format!("cannot create the daily issue in {bot_repo}"))?;
-    if client.is_dry_run() {
-        return Ok((created, Resolution::Created));
-    }
+    let Some(created) = created else {
+        return Ok((IssueRef::Planned, Resolution::Created));
+    };
     let winner = find(client, bot_repo, date)
         .await?
-        .filter(|w| w.number <= created.number)
-        .unwrap_or_else(|| created.clone());
-    if winner.number == created.number {
-        return Ok((created, Resolution::Created));
+        .map(|w| w.number)
+        .filter(|w| *w <= created.number)
+        .unwrap_or(created.number);
+    if winner == created.number {
+        return Ok((IssueRef::Existing(created.number), Resolution::Created));
     }
+    close_duplicate(client, bot_repo, created.number, winner).await?;
+    Ok((
+        IssueRef::Existing(winner),
+        Resolution::LostRace {
+            closed: created.number,
+        },
+    ))
+}
+
+/// Closes the issue we created after losing the race, pointing at the winner.
+async fn close_duplicate(
+    client: &Client,
+    bot_repo: &str,
+    ours: IssueNumber,
+    winner: IssueNumber,
+) -> Result<()> {
     client
         .create_comment(
             bot_repo,
-            created.number,
+            ours,
             &format!(
-                "Duplicate of #{} (another bot process created today's report first); closing.",
-                winner.number
+                "Duplicate of #{winner} (another bot process created today's report first); closing."
             ),
         )
         .await
@@ -93,7 +111,7 @@ pub async fn find_or_create(
     client
         .update_issue(
             bot_repo,
-            created.number,
+            ours,
             &IssuePatch {
                 state: Some("closed".into()),
                 state_reason: Some("not_planned".into()),
@@ -101,11 +119,5 @@ pub async fn find_or_create(
             },
         )
         .await
-        .with_context(|| format!("cannot close duplicate daily issue #{}", created.number))?;
-    Ok((
-        winner,
-        Resolution::LostRace {
-            closed: created.number,
-        },
-    ))
+        .with_context(|| format!("cannot close duplicate daily issue #{ours}"))
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod daily_issue;
+pub mod domain;
 pub mod error;
 pub mod github;
 pub mod limits;

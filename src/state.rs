@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::lenient::opt_or_none;
+use crate::domain::{CommentId, IssueNumber};
 use crate::report::JobAnalysis;
 
 /// Days kept in the file.
@@ -22,8 +24,8 @@ pub struct MonitorState {
 /// One day.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DailyState {
-    #[serde(default)]
-    pub issue_number: Option<u64>,
+    #[serde(default, deserialize_with = "opt_or_none")]
+    pub issue_number: Option<IssueNumber>,
     #[serde(default)]
     pub workflows: BTreeMap<String, WorkflowState>,
 }
@@ -31,18 +33,27 @@ pub struct DailyState {
 /// One workflow on one day.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowState {
-    #[serde(default)]
-    pub comment_id: Option<u64>,
-    #[serde(default)]
-    pub overflow_ids: Vec<u64>,
-    #[serde(default)]
-    pub cross_run_comment_id: Option<u64>,
+    #[serde(default, deserialize_with = "opt_or_none")]
+    pub comment_id: Option<CommentId>,
+    #[serde(default, deserialize_with = "ids_that_fit")]
+    pub overflow_ids: Vec<CommentId>,
+    #[serde(default, deserialize_with = "opt_or_none")]
+    pub cross_run_comment_id: Option<CommentId>,
     #[serde(default)]
     pub owned: bool,
     #[serde(default)]
     pub job_analyses: Vec<JobAnalysis>,
     #[serde(default)]
     pub last_pending_count: u64,
+}
+
+/// A list of ids as stored: entries that are not ids (`""`, `null`) are dropped, not fatal.
+fn ids_that_fit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<CommentId>, D::Error> {
+    let raw = Vec::<serde_json::Value>::deserialize(d)?;
+    Ok(raw
+        .iter()
+        .filter_map(|v| CommentId::deserialize(v).ok())
+        .collect())
 }
 
 impl MonitorState {
@@ -115,7 +126,7 @@ mod tests {
         let (state, warning) = MonitorState::load(&path);
         assert!(warning.is_none());
         let wf = &state.daily_comments["2026-06-01"].workflows["pr-test-amd.yml"];
-        assert_eq!(wf.comment_id, Some(99));
+        assert_eq!(wf.comment_id, Some(CommentId::new(99)));
         assert_eq!(wf.job_analyses[0].job_id, 5);
         assert_eq!(wf.job_analyses[0].head_sha, None);
     }
@@ -142,7 +153,7 @@ mod tests {
             "2026-11-23",
             "2026-11-24",
         ] {
-            state.day(day).issue_number = Some(1);
+            state.day(day).issue_number = Some(IssueNumber::new(1));
         }
         state.save(&path).unwrap();
         let (read, _) = MonitorState::load(&path);

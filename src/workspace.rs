@@ -15,6 +15,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use git2::{BranchType, Oid, Repository, WorktreeAddOptions, WorktreePruneOptions};
 
+use crate::domain::CommitSha;
+
 /// History depth of clones and fetches: enough for recent commits, cheap to fetch.
 const DEPTH: &str = "100";
 /// Worktree directories are named `{PREFIX}{tag}` inside the workspace root.
@@ -108,10 +110,10 @@ impl Workspace {
 
     /// A worktree at exactly `commit`, fetched first if the clone lacks it. `tag` names it
     /// (a job id, `review-pr#42`); a leftover worktree of the same tag is replaced.
-    pub async fn worktree(&self, tag: &str, commit: &str) -> Result<Worktree> {
+    pub async fn worktree(&self, tag: &str, commit: &CommitSha) -> Result<Worktree> {
         let this = self.clone();
         let tag = tag.to_string();
-        let commit = commit.to_string();
+        let commit = commit.as_str().to_string();
         tokio::task::spawn_blocking(move || this.worktree_blocking(&tag, &commit))
             .await
             .context("workspace task panicked")?

@@ -15,6 +15,7 @@ use super::{
     AnalysisError, Answer, Backend, CrossJobRequest, CrossRunRequest, JobReport, JobRequest,
     Produced,
 };
+use crate::domain::CommitSha;
 use crate::report::cross::run_pattern;
 use crate::report::JobAnalysis;
 use crate::workspace::{sanitize_tag, Workspace};
@@ -42,12 +43,12 @@ pub struct AgentAnalyst {
 }
 
 /// The newest commit among the analyses: the cross tasks read the source as of the latest run.
-fn newest_commit(analyses: &[JobAnalysis]) -> Option<&str> {
+fn newest_commit(analyses: &[JobAnalysis]) -> Option<&CommitSha> {
     analyses
         .iter()
-        .filter(|a| a.head_sha.as_deref().is_some_and(|s| s.len() == 40))
+        .filter(|a| a.head_sha.as_ref().is_some_and(|s| s.as_str().len() == 40))
         .max_by(|a, b| a.started_at.cmp(&b.started_at))
-        .and_then(|a| a.head_sha.as_deref())
+        .and_then(|a| a.head_sha.as_ref())
 }
 
 /// The per-job prompt: the task line and the facts the agent needs, one per line. The token
@@ -59,7 +60,11 @@ pub fn job_prompt(request: &JobRequest<'_>, api_url: &str) -> String {
         job.name,
         request.run.html_url,
         job.id,
-        request.run.head_sha,
+        request
+            .run
+            .head_sha
+            .as_ref()
+            .map_or("unknown", CommitSha::as_str),
         request.workflow_file,
         api_url.trim_end_matches('/'),
         request.repo,
@@ -72,7 +77,7 @@ impl AgentAnalyst {
     async fn run_task(
         &self,
         tag: &str,
-        commit: &str,
+        commit: &CommitSha,
         prompt: &str,
         context: &[(String, String)],
         max_turns: u32,
@@ -104,10 +109,14 @@ impl Backend for AgentAnalyst {
         request: JobRequest<'a>,
     ) -> BoxFuture<'a, Result<JobReport, AnalysisError>> {
         Box::pin(async move {
+            // A run without a commit is refused rather than analysed at whatever HEAD is.
+            let commit = request.run.head_sha.as_ref().ok_or_else(|| {
+                AnalysisError::Failed(anyhow::anyhow!("the run names no commit to check out"))
+            })?;
             let answer = self
                 .run_task(
                     &request.job.id.to_string(),
-                    &request.run.head_sha,
+                    commit,
                     &job_prompt(&request, &self.api_url),
                     &[],
                     self.max_turns,

@@ -100,15 +100,13 @@ impl Backend for ApiAnalyst {
                 )));
             }
             // The API has no checkout, so the commit comes from us, ahead of the model's report.
-            let sha = &request.run.head_sha;
-            let commit = if sha.is_empty() {
-                String::new()
-            } else {
-                format!(
+            let commit = match &request.run.head_sha {
+                None => String::new(),
+                Some(sha) => format!(
                     "### Commit Info\n\n- **sglang**: [`{}`](https://github.com/{}/commit/{sha})\n\n",
-                    &sha[..sha.len().min(7)],
+                    sha.short(),
                     request.repo
-                )
+                ),
             };
             Ok(JobReport {
                 markdown: format!("{commit}{}", strip_commit_info(text)),

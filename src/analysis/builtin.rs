@@ -28,7 +28,7 @@ impl Backend for BuiltinAnalyst {
             let analysis = analyzer.finish();
             let ctx = ReportContext {
                 job_url: request.job.html_url.clone(),
-                commit: Some(request.run.head_sha.clone()).filter(|s| !s.is_empty()),
+                commit: request.run.head_sha.as_ref().map(ToString::to_string),
                 repo: Some(request.repo.to_string()),
             };
             Ok(JobReport {

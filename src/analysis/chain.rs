@@ -187,7 +187,7 @@ mod tests {
 
     fn analysis(id: u64, cluster: &str) -> JobAnalysis {
         JobAnalysis {
-            job_id: id,
+            job_id: crate::domain::JobId::new(id),
             job_name: format!("job-{id}"),
             run_url: "https://github.com/sgl-project/sglang/actions/runs/5".into(),
             analysis: format!(

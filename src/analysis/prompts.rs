@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use crate::domain::CommitSha;
 use crate::report::cross::{JobRuns, RunPattern};
 use crate::report::extract::{drop_headings, extract_report};
 use crate::report::markers::COUNTS_ANCHOR;
@@ -71,7 +72,7 @@ pub fn cross_run_prompt(workflow: &str, pattern: &RunPattern) -> String {
     );
     for r in &pattern.runs {
         let started: String = r.started_at.chars().take(16).collect();
-        let sha: String = r.head_sha.chars().take(7).collect();
+        let sha = r.head_sha.as_ref().map_or("", CommitSha::short);
         p.push_str(&format!(
             "- run {} ({}): {} failed jobs, sha {}{}\n",
             r.id,
@@ -149,13 +150,13 @@ mod tests {
 
     fn analysis(id: u64, run: u64, name: &str) -> JobAnalysis {
         JobAnalysis {
-            job_id: id,
+            job_id: crate::domain::JobId::new(id),
             job_name: name.into(),
             run_url: format!("https://github.com/sgl-project/sglang/actions/runs/{run}/"),
             started_at: Some(format!("2026-11-24T0{}:00:00Z", run % 10)),
             failed_steps: vec!["Run test".into()],
             analysis: format!("### Failure Cluster\nboom in {name}\n"),
-            head_sha: Some(format!("{run:0>40}")),
+            head_sha: format!("{run:0>40}").parse().ok(),
         }
     }
 

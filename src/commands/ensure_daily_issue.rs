@@ -5,6 +5,7 @@ use anyhow::Result;
 use super::{github_client, require_bot_repo, require_token, today, EXIT_OK};
 use crate::config::Config;
 use crate::daily_issue::{self, Resolution};
+use crate::domain::IssueRef;
 
 /// Prints `Created daily issue #N for DATE` or `Found daily issue #N for DATE`.
 pub async fn run(config: &Config) -> Result<i32> {
@@ -26,13 +27,17 @@ pub async fn run(config: &Config) -> Result<i32> {
         &workflows,
     )
     .await?;
-    match how {
-        Resolution::Found => println!("Found daily issue #{} for {date}", issue.number),
-        Resolution::Created => println!("Created daily issue #{} for {date}", issue.number),
-        Resolution::LostRace { closed } => println!(
-            "Found daily issue #{} for {date} (closed our duplicate #{closed})",
-            issue.number
-        ),
+    match (how, issue) {
+        (_, IssueRef::Planned) => println!("Would create the daily issue for {date} (dry run)"),
+        (Resolution::Found, IssueRef::Existing(n)) => {
+            println!("Found daily issue #{n} for {date}")
+        }
+        (Resolution::Created, IssueRef::Existing(n)) => {
+            println!("Created daily issue #{n} for {date}")
+        }
+        (Resolution::LostRace { closed }, IssueRef::Existing(n)) => {
+            println!("Found daily issue #{n} for {date} (closed our duplicate #{closed})")
+        }
     }
     Ok(EXIT_OK)
 }

@@ -8,6 +8,7 @@ use super::client::Client;
 use super::error::Result;
 use super::models::*;
 use super::retry::Idempotency;
+use crate::domain::{CommentId, CommitSha, IssueNumber, JobId, ReactionContent, ReactionId, RunId};
 
 /// GitHub's page size maximum; every listing asks for it.
 const PER_PAGE: usize = 100;
@@ -129,35 +130,35 @@ impl Client {
     }
 
     /// All runs for one commit (every workflow), for PR status checks.
-    pub async fn runs_for_sha(&self, repo: &str, sha: &str) -> Result<Vec<WorkflowRun>> {
+    pub async fn runs_for_sha(&self, repo: &str, sha: &CommitSha) -> Result<Vec<WorkflowRun>> {
         let path = format!(
             "/repos/{repo}/actions/runs?head_sha={}&per_page={PER_PAGE}",
-            encode(sha)
+            encode(sha.as_str())
         );
         self.get_all(&path, None, field("workflow_runs")).await
     }
 
     /// One run.
-    pub async fn workflow_run(&self, repo: &str, run_id: u64) -> Result<WorkflowRun> {
+    pub async fn workflow_run(&self, repo: &str, run_id: RunId) -> Result<WorkflowRun> {
         self.get_json(&format!("/repos/{repo}/actions/runs/{run_id}"))
             .await
     }
 
     /// Every job of a run's latest attempt (all pages: runs with over 100 jobs lose nothing).
-    pub async fn run_jobs(&self, repo: &str, run_id: u64) -> Result<Vec<Job>> {
+    pub async fn run_jobs(&self, repo: &str, run_id: RunId) -> Result<Vec<Job>> {
         let path =
             format!("/repos/{repo}/actions/runs/{run_id}/jobs?filter=latest&per_page={PER_PAGE}");
         self.get_all(&path, None, field("jobs")).await
     }
 
     /// One job, with its steps.
-    pub async fn job(&self, repo: &str, job_id: u64) -> Result<Job> {
+    pub async fn job(&self, repo: &str, job_id: JobId) -> Result<Job> {
         self.get_json(&format!("/repos/{repo}/actions/jobs/{job_id}"))
             .await
     }
 
     /// Re-runs the failed jobs of a run.
-    pub async fn rerun_failed_jobs(&self, repo: &str, run_id: u64) -> Result<()> {
+    pub async fn rerun_failed_jobs(&self, repo: &str, run_id: RunId) -> Result<()> {
         let path = format!("/repos/{repo}/actions/runs/{run_id}/rerun-failed-jobs");
         self.write::<serde_json::Value>(Method::POST, &path, None, Idempotency::Safe)
             .await
@@ -212,7 +213,7 @@ impl Client {
     }
 
     /// One issue.
-    pub async fn issue(&self, repo: &str, number: u64) -> Result<Issue> {
+    pub async fn issue(&self, repo: &str, number: IssueNumber) -> Result<Issue> {
         self.get_json(&format!("/repos/{repo}/issues/{number}"))
             .await
     }
@@ -223,8 +224,8 @@ impl Client {
         self.get_all(&path, limit, field("items")).await
     }
 
-    /// Opens an issue. Dry run: returns a placeholder numbered 0.
-    pub async fn create_issue(&self, repo: &str, issue: &NewIssue) -> Result<Issue> {
+    /// Opens an issue. Dry run: `None`, since nothing was created (the issue is only planned).
+    pub async fn create_issue(&self, repo: &str, issue: &NewIssue) -> Result<Option<Issue>> {
         let payload = serde_json::to_value(issue).expect("issue serialises");
         let created = self
             .write(
@@ -234,27 +235,16 @@ impl Client {
                 Idempotency::CreatesResource,
             )
             .await?;
-        Ok(created.unwrap_or_else(|| Issue {
-            number: 0,
-            id: 0,
-            title: issue.title.clone(),
-            body: issue.body.clone(),
-            state: "open".into(),
-            html_url: String::new(),
-            user: None,
-            labels: issue
-                .labels
-                .iter()
-                .map(|name| Label { name: name.clone() })
-                .collect(),
-            created_at: None,
-            updated_at: None,
-            pull_request: None,
-        }))
+        Ok(created)
     }
 
     /// Changes an issue's title, body or state.
-    pub async fn update_issue(&self, repo: &str, number: u64, patch: &IssuePatch) -> Result<()> {
+    pub async fn update_issue(
+        &self,
+        repo: &str,
+        number: IssueNumber,
+        patch: &IssuePatch,
+    ) -> Result<()> {
         let payload = serde_json::to_value(patch).expect("patch serialises");
         self.write::<serde_json::Value>(
             Method::PATCH,
@@ -267,19 +257,24 @@ impl Client {
     }
 
     /// Every comment of an issue or PR, oldest first.
-    pub async fn comments(&self, repo: &str, number: u64) -> Result<Vec<Comment>> {
+    pub async fn comments(&self, repo: &str, number: IssueNumber) -> Result<Vec<Comment>> {
         let path = format!("/repos/{repo}/issues/{number}/comments?per_page={PER_PAGE}");
         self.get_all(&path, None, whole).await
     }
 
     /// One comment by id; `None` when it was deleted.
-    pub async fn comment(&self, repo: &str, comment_id: u64) -> Result<Option<Comment>> {
+    pub async fn comment(&self, repo: &str, comment_id: CommentId) -> Result<Option<Comment>> {
         self.get_optional(&format!("/repos/{repo}/issues/comments/{comment_id}"))
             .await
     }
 
-    /// Posts a comment. Dry run: returns a placeholder with id 0.
-    pub async fn create_comment(&self, repo: &str, number: u64, body: &str) -> Result<Comment> {
+    /// Posts a comment. Dry run: `None`, since nothing was posted.
+    pub async fn create_comment(
+        &self,
+        repo: &str,
+        number: IssueNumber,
+        body: &str,
+    ) -> Result<Option<Comment>> {
         let created = self
             .write(
                 Method::POST,
@@ -288,19 +283,16 @@ impl Client {
                 Idempotency::CreatesResource,
             )
             .await?;
-        Ok(created.unwrap_or_else(|| Comment {
-            id: 0,
-            body: body.to_string(),
-            user: None,
-            html_url: String::new(),
-            author_association: None,
-            created_at: None,
-            updated_at: None,
-        }))
+        Ok(created)
     }
 
     /// Replaces a comment's body.
-    pub async fn update_comment(&self, repo: &str, comment_id: u64, body: &str) -> Result<()> {
+    pub async fn update_comment(
+        &self,
+        repo: &str,
+        comment_id: CommentId,
+        body: &str,
+    ) -> Result<()> {
         self.write::<serde_json::Value>(
             Method::PATCH,
             &format!("/repos/{repo}/issues/comments/{comment_id}"),
@@ -312,7 +304,7 @@ impl Client {
     }
 
     /// Deletes a comment; one that is already gone counts as deleted.
-    pub async fn delete_comment(&self, repo: &str, comment_id: u64) -> Result<()> {
+    pub async fn delete_comment(&self, repo: &str, comment_id: CommentId) -> Result<()> {
         match self
             .write::<serde_json::Value>(
                 Method::DELETE,
@@ -328,18 +320,27 @@ impl Client {
     }
 
     /// Reactions on a comment.
-    pub async fn comment_reactions(&self, repo: &str, comment_id: u64) -> Result<Vec<Reaction>> {
+    pub async fn comment_reactions(
+        &self,
+        repo: &str,
+        comment_id: CommentId,
+    ) -> Result<Vec<Reaction>> {
         let path =
             format!("/repos/{repo}/issues/comments/{comment_id}/reactions?per_page={PER_PAGE}");
         self.get_all(&path, None, whole).await
     }
 
     /// Adds a reaction to a comment (GitHub answers 200 if it already exists).
-    pub async fn react_to_comment(&self, repo: &str, comment_id: u64, content: &str) -> Result<()> {
+    pub async fn react_to_comment(
+        &self,
+        repo: &str,
+        comment_id: CommentId,
+        content: &ReactionContent,
+    ) -> Result<()> {
         self.write::<serde_json::Value>(
             Method::POST,
             &format!("/repos/{repo}/issues/comments/{comment_id}/reactions"),
-            Some(json!({ "content": content })),
+            Some(json!({ "content": content.as_str() })),
             Idempotency::Safe,
         )
         .await
@@ -350,8 +351,8 @@ impl Client {
     pub async fn delete_comment_reaction(
         &self,
         repo: &str,
-        comment_id: u64,
-        reaction_id: u64,
+        comment_id: CommentId,
+        reaction_id: ReactionId,
     ) -> Result<()> {
         self.write::<serde_json::Value>(
             Method::DELETE,
@@ -364,17 +365,22 @@ impl Client {
     }
 
     /// Reactions on an issue or PR itself.
-    pub async fn issue_reactions(&self, repo: &str, number: u64) -> Result<Vec<Reaction>> {
+    pub async fn issue_reactions(&self, repo: &str, number: IssueNumber) -> Result<Vec<Reaction>> {
         let path = format!("/repos/{repo}/issues/{number}/reactions?per_page={PER_PAGE}");
         self.get_all(&path, None, whole).await
     }
 
     /// Adds a reaction to an issue or PR.
-    pub async fn react_to_issue(&self, repo: &str, number: u64, content: &str) -> Result<()> {
+    pub async fn react_to_issue(
+        &self,
+        repo: &str,
+        number: IssueNumber,
+        content: &ReactionContent,
+    ) -> Result<()> {
         self.write::<serde_json::Value>(
             Method::POST,
             &format!("/repos/{repo}/issues/{number}/reactions"),
-            Some(json!({ "content": content })),
+            Some(json!({ "content": content.as_str() })),
             Idempotency::Safe,
         )
         .await
@@ -382,7 +388,7 @@ impl Client {
     }
 
     /// One pull request.
-    pub async fn pull_request(&self, repo: &str, number: u64) -> Result<PullRequest> {
+    pub async fn pull_request(&self, repo: &str, number: IssueNumber) -> Result<PullRequest> {
         self.get_json(&format!("/repos/{repo}/pulls/{number}"))
             .await
     }
@@ -402,13 +408,21 @@ impl Client {
     }
 
     /// Every changed file of a pull request.
-    pub async fn pull_request_files(&self, repo: &str, number: u64) -> Result<Vec<PullFile>> {
+    pub async fn pull_request_files(
+        &self,
+        repo: &str,
+        number: IssueNumber,
+    ) -> Result<Vec<PullFile>> {
         let path = format!("/repos/{repo}/pulls/{number}/files?per_page={PER_PAGE}");
         self.get_all(&path, None, whole).await
     }
 
     /// The unified diff of a pull request; `None` when GitHub has none to give.
-    pub async fn pull_request_diff(&self, repo: &str, number: u64) -> Result<Option<String>> {
+    pub async fn pull_request_diff(
+        &self,
+        repo: &str,
+        number: IssueNumber,
+    ) -> Result<Option<String>> {
         self.get_text(
             &format!("/repos/{repo}/pulls/{number}"),
             "application/vnd.github.diff",

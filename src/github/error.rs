@@ -11,7 +11,10 @@ pub enum GithubError {
     NotFound { method: String, path: String },
     /// The job's log is gone (GitHub keeps logs for a limited time): 404/410 on the logs endpoint.
     #[error("the log of job {job_id} has expired or been deleted (HTTP {status})")]
-    LogsExpired { job_id: u64, status: u16 },
+    LogsExpired {
+        job_id: crate::domain::JobId,
+        status: u16,
+    },
     /// GitHub rejects issue and comment bodies over 65,536 characters; we refuse before sending.
     #[error("body of {chars} characters exceeds GitHub's limit of {limit}")]
     BodyTooLarge { chars: usize, limit: usize },

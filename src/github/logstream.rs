@@ -13,6 +13,7 @@ use http_body_util::BodyExt;
 use super::client::{Call, Client};
 use super::error::{GithubError, Result};
 use super::retry::{Decision, Idempotency, Outcome};
+use crate::domain::JobId;
 
 /// A job log being downloaded. Read it chunk by chunk ([`LogStream::next_chunk`]) or as an
 /// `AsyncRead` ([`LogStream::into_async_read`]).
@@ -58,7 +59,7 @@ impl LogStream {
 impl Client {
     /// Opens the log of `job_id` in `repo` for streaming. 404/410 mean the log has expired or
     /// was deleted and come back as [`GithubError::LogsExpired`].
-    pub async fn job_log(&self, repo: &str, job_id: u64) -> Result<LogStream> {
+    pub async fn job_log(&self, repo: &str, job_id: JobId) -> Result<LogStream> {
         let path = format!("/repos/{repo}/actions/jobs/{job_id}/logs");
         let call = Call::get(path.clone());
         let response = self.send_with_retries(&call, None).await?;
@@ -117,7 +118,7 @@ impl Client {
 
     /// Downloads the signed blob URL. No Authorization header: the URL carries its own
     /// signature, and the token must not reach the storage host.
-    async fn blob_stream(&self, url: &str, job_id: u64) -> Result<LogStream> {
+    async fn blob_stream(&self, url: &str, job_id: JobId) -> Result<LogStream> {
         let mut attempt = 1;
         loop {
             let result = self.blob_client().get(url).send().await;

@@ -6,6 +6,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::lenient::opt_or_none;
+use crate::domain::{
+    CommentId, CommitSha, Conclusion, IssueNumber, IssueState, JobId, ReactionContent, ReactionId,
+    RunId, RunStatus,
+};
+
 /// A GitHub account, as it appears on issues, comments and reactions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct User {
@@ -19,7 +25,7 @@ pub struct User {
 /// One workflow run; the monitor lists them per workflow file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowRun {
-    pub id: u64,
+    pub id: RunId,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -29,13 +35,14 @@ pub struct WorkflowRun {
     #[serde(default)]
     pub event: String,
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<RunStatus>,
     #[serde(default)]
-    pub conclusion: Option<String>,
+    pub conclusion: Option<Conclusion>,
     #[serde(default)]
     pub head_branch: Option<String>,
-    #[serde(default)]
-    pub head_sha: String,
+    /// `None` only if GitHub sent something that is not a hash.
+    #[serde(default, deserialize_with = "opt_or_none")]
+    pub head_sha: Option<CommitSha>,
     #[serde(default)]
     pub path: Option<String>,
     #[serde(default)]
@@ -53,9 +60,9 @@ pub struct Step {
     #[serde(default)]
     pub name: String,
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<RunStatus>,
     #[serde(default)]
-    pub conclusion: Option<String>,
+    pub conclusion: Option<Conclusion>,
     #[serde(default)]
     pub number: u32,
     #[serde(default)]
@@ -67,20 +74,20 @@ pub struct Step {
 /// One job of a run: the unit the monitor analyses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Job {
-    pub id: u64,
-    #[serde(default)]
-    pub run_id: u64,
+    pub id: JobId,
+    #[serde(default = "unknown_run")]
+    pub run_id: RunId,
     /// GitHub sends `null` for some names; treated like an empty name.
     #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<RunStatus>,
     #[serde(default)]
-    pub conclusion: Option<String>,
+    pub conclusion: Option<Conclusion>,
     #[serde(default)]
     pub html_url: Option<String>,
-    #[serde(default)]
-    pub head_sha: Option<String>,
+    #[serde(default, deserialize_with = "opt_or_none")]
+    pub head_sha: Option<CommitSha>,
     #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -107,15 +114,15 @@ pub struct Label {
 /// An issue (or a PR seen through the issues API).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Issue {
-    pub number: u64,
+    pub number: IssueNumber,
     #[serde(default)]
     pub id: u64,
     #[serde(default)]
     pub title: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub body: String,
-    #[serde(default)]
-    pub state: String,
+    #[serde(default = "open")]
+    pub state: IssueState,
     #[serde(default)]
     pub html_url: String,
     #[serde(default)]
@@ -134,7 +141,7 @@ pub struct Issue {
 /// A comment on an issue or PR: the bot's durable state lives in these.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comment {
-    pub id: u64,
+    pub id: CommentId,
     #[serde(default, deserialize_with = "null_as_default")]
     pub body: String,
     #[serde(default)]
@@ -159,8 +166,8 @@ impl Comment {
 /// A reaction; the bot uses them as acknowledgements and as processed-flags.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reaction {
-    pub id: u64,
-    pub content: String,
+    pub id: ReactionId,
+    pub content: ReactionContent,
     #[serde(default)]
     pub user: Option<User>,
 }
@@ -226,9 +233,9 @@ pub struct CheckRun {
     pub id: u64,
     pub name: String,
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<RunStatus>,
     #[serde(default)]
-    pub conclusion: Option<String>,
+    pub conclusion: Option<Conclusion>,
     #[serde(default)]
     pub html_url: Option<String>,
     #[serde(default)]
@@ -257,6 +264,16 @@ pub struct CombinedStatus {
     pub sha: String,
     #[serde(default)]
     pub statuses: Vec<CommitStatus>,
+}
+
+/// Run id 0 for a job listed without one (older recordings); never matches a real run.
+fn unknown_run() -> RunId {
+    RunId::new(0)
+}
+
+/// GitHub omits `state` only on objects it just created, which are open.
+fn open() -> IssueState {
+    IssueState::Open
 }
 
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -296,9 +313,9 @@ mod tests {
         assert_eq!(job.steps[0].name, "Set up job");
         let run: WorkflowRun =
             serde_json::from_str(&fixture("workflow-run.json").unwrap()).unwrap();
-        assert!(run.id > 0);
+        assert!(run.id.get() > 0);
         let issue: Issue = serde_json::from_str(&fixture("issue.json").unwrap()).unwrap();
-        assert!(issue.number > 0);
+        assert!(issue.number.get() > 0);
         let comments: Vec<Comment> =
             serde_json::from_str(&fixture("issue-comments-list.json").unwrap()).unwrap();
         assert!(!comments.is_empty());
@@ -318,7 +335,7 @@ mod tests {
         let jobs: Vec<Job> = field("jobs-list-pytorch.json", "jobs");
         assert!(jobs
             .iter()
-            .any(|j| j.conclusion.as_deref() == Some("skipped")));
+            .any(|j| j.conclusion == Some(Conclusion::Skipped)));
         let runs: Vec<WorkflowRun> = field("workflow-runs-list-for-workflow.json", "workflow_runs");
         assert!(!runs.is_empty());
         let found: Vec<Issue> = field("search-issues.json", "items");

@@ -31,7 +31,7 @@ mod tests {
                 workflow: "nightly-test-amd.yml".into(),
                 analysed: (0..new_analyses)
                     .map(|i| JobAnalysis {
-                        job_id: 1 + i as u64,
+                        job_id: crate::domain::JobId::new(1 + i as u64),
                         ..JobAnalysis::default()
                     })
                     .collect(),

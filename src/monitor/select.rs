@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use crate::domain::{Conclusion, JobId, RunStatus};
 use crate::github::models::{Job, Step, WorkflowRun};
 
 /// Why a failed job is not analysed.
@@ -35,10 +36,10 @@ pub fn select_runs(mut runs: Vec<WorkflowRun>, max: usize) -> Vec<WorkflowRun> {
     let mut seen = BTreeSet::new();
     runs.retain(|r| seen.insert(r.id));
     runs.retain(|r| {
-        !(r.status.as_deref() == Some("completed") && r.conclusion.as_deref() == Some("success"))
+        !(r.status == Some(RunStatus::Completed) && r.conclusion == Some(Conclusion::Success))
     });
     // Stable: within each group GitHub's order (newest first) is kept.
-    runs.sort_by_key(|r| r.status.as_deref() != Some("completed"));
+    runs.sort_by_key(|r| r.status != Some(RunStatus::Completed));
     runs.truncate(max);
     runs
 }
@@ -65,7 +66,7 @@ pub fn is_gate_job(job: &Job) -> bool {
     let failed: Vec<&str> = job
         .steps
         .iter()
-        .filter(|s| s.conclusion.as_deref() == Some("failure"))
+        .filter(|s| s.conclusion == Some(Conclusion::Failure))
         .map(|s| s.name.as_str())
         .collect();
     !failed.is_empty() && failed.iter().all(|name| gate_step().is_match(name))
@@ -76,7 +77,9 @@ pub fn failed_steps(job: &Job) -> Vec<String> {
     let mut steps: Vec<&Step> = job
         .steps
         .iter()
-        .filter(|s| matches!(s.conclusion.as_deref(), Some(c) if c != "success" && c != "skipped"))
+        .filter(|s| {
+            matches!(&s.conclusion, Some(c) if *c != Conclusion::Success && *c != Conclusion::Skipped)
+        })
         .collect();
     // In the order they ran (W28: the original sorted by name, which hides the first failure).
     steps.sort_by_key(|s| s.number);
@@ -92,24 +95,24 @@ pub fn failed_steps(job: &Job) -> Vec<String> {
 /// Sorts one run's jobs into those to analyse and those skipped, and counts unfinished ones.
 pub fn select_jobs(
     jobs: &[Job],
-    processed: &BTreeSet<u64>,
+    processed: &BTreeSet<JobId>,
     name_filter: Option<&str>,
 ) -> Selection {
     let mut out = Selection::default();
     for job in jobs {
-        if job.status.as_deref() != Some("completed") {
+        if job.status != Some(RunStatus::Completed) {
             out.pending += 1;
             continue;
         }
-        let conclusion = job.conclusion.as_deref();
-        if matches!(conclusion, Some("success") | Some("skipped")) {
+        let conclusion = job.conclusion.as_ref();
+        if matches!(conclusion, Some(Conclusion::Success | Conclusion::Skipped)) {
             continue;
         }
         let skip = if name_filter.is_some_and(|f| !job.name.contains(f)) {
             Some(Skip::NameFilter)
         } else if processed.contains(&job.id) {
             Some(Skip::Processed)
-        } else if conclusion == Some("cancelled") {
+        } else if conclusion == Some(&Conclusion::Cancelled) {
             Some(Skip::Cancelled)
         } else if is_gate_job(job) {
             Some(Skip::Gate)
@@ -139,18 +142,15 @@ mod tests {
 
     fn job(id: u64, name: &str, conclusion: Option<&str>, steps: &[(&str, &str)]) -> Job {
         Job {
-            id,
-            run_id: 1,
+            id: JobId::new(id),
+            run_id: crate::domain::RunId::new(1),
             name: name.into(),
-            status: Some(
-                if conclusion.is_some() {
-                    "completed"
-                } else {
-                    "in_progress"
-                }
-                .into(),
-            ),
-            conclusion: conclusion.map(str::to_string),
+            status: Some(if conclusion.is_some() {
+                RunStatus::Completed
+            } else {
+                RunStatus::InProgress
+            }),
+            conclusion: conclusion.map(Conclusion::parse),
             html_url: None,
             head_sha: None,
             started_at: None,
@@ -160,8 +160,8 @@ mod tests {
                 .enumerate()
                 .map(|(i, (n, c))| Step {
                     name: (*n).into(),
-                    status: Some("completed".into()),
-                    conclusion: Some((*c).into()),
+                    status: Some(RunStatus::Completed),
+                    conclusion: Some(Conclusion::parse(c)),
                     number: i as u32 + 1,
                     started_at: None,
                     completed_at: None,
@@ -185,7 +185,7 @@ mod tests {
             run(6, "queued", None),
             run(3, "completed", Some("failure")),
         ];
-        let ids: Vec<u64> = select_runs(runs, 5).iter().map(|r| r.id).collect();
+        let ids: Vec<u64> = select_runs(runs, 5).iter().map(|r| r.id.get()).collect();
         assert_eq!(ids, [3, 4, 5, 1, 6]);
     }
 
@@ -195,7 +195,7 @@ mod tests {
             .map(|i| run(i, "in_progress", None))
             .chain((10..=14).map(|i| run(i, "completed", Some("failure"))))
             .collect();
-        let ids: Vec<u64> = select_runs(runs, 5).iter().map(|r| r.id).collect();
+        let ids: Vec<u64> = select_runs(runs, 5).iter().map(|r| r.id.get()).collect();
         assert_eq!(ids, [10, 11, 12, 13, 14]);
     }
 
@@ -206,7 +206,7 @@ mod tests {
             run(8, "in_progress", None),
             run(7, "completed", Some("failure")),
         ];
-        let ids: Vec<u64> = select_runs(runs, 5).iter().map(|r| r.id).collect();
+        let ids: Vec<u64> = select_runs(runs, 5).iter().map(|r| r.id.get()).collect();
         assert_eq!(ids, [7, 8]);
     }
 
@@ -270,7 +270,7 @@ mod tests {
         let s = select_jobs(&jobs, &BTreeSet::new(), None);
         assert_eq!(s.analyse.iter().map(|j| j.id).collect::<Vec<_>>(), [1, 5]);
         assert_eq!(s.pending, 1);
-        let skipped: Vec<(u64, Skip)> = s.skipped.iter().map(|(j, r)| (j.id, *r)).collect();
+        let skipped: Vec<(u64, Skip)> = s.skipped.iter().map(|(j, r)| (j.id.get(), *r)).collect();
         assert_eq!(skipped, [(6, Skip::Cancelled), (7, Skip::Gate)]);
     }
 
@@ -281,7 +281,7 @@ mod tests {
             job(2, "unit-Foo-1", Some("failure"), &[]),
             job(3, "unit-foo-2", Some("failure"), &[]),
         ];
-        let processed = BTreeSet::from([3]);
+        let processed = BTreeSet::from([JobId::new(3)]);
         let s = select_jobs(&jobs, &processed, Some("foo"));
         assert_eq!(s.analyse.iter().map(|j| j.id).collect::<Vec<_>>(), [1]);
         assert!(s.skipped.contains(&(jobs[1].clone(), Skip::NameFilter)));

@@ -6,14 +6,16 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use futures_util::StreamExt;
 
-use super::publish::{self, Located, Written};
+use super::publish::{self, Written};
 use super::select::{self, Skip};
 use crate::analysis::{AnalysisError, Backend, CrossJobRequest, CrossRunRequest, JobRequest};
 use crate::config::{Config, MonitorOutput};
 use crate::daily_issue;
+use crate::domain::{CommentId, Conclusion, IssueNumber, IssueRef, JobId, RunId, RunStatus};
 use crate::github::models::{Comment, Job, WorkflowRun};
 use crate::github::{Client, RequestStats, RunFilter};
 use crate::report::cross::{cross_run_comment, run_pattern, WindowRun};
+use crate::report::located::{self, Located};
 use crate::report::{JobAnalysis, WorkflowReport};
 use crate::state::MonitorState;
 
@@ -27,7 +29,7 @@ pub struct WorkflowOutcome {
     pub runs: usize,
     pub analysed: Vec<JobAnalysis>,
     /// Jobs whose analysis failed this tick, (id, name, why); tried again next tick.
-    pub failed: Vec<(u64, String, String)>,
+    pub failed: Vec<(JobId, String, String)>,
     pub skipped: BTreeMap<&'static str, usize>,
     pub pending: usize,
     pub written: Written,
@@ -36,9 +38,9 @@ pub struct WorkflowOutcome {
     /// Set when the workflow could not be handled at all.
     pub error: Option<String>,
     /// Comments left untouched because they could not be read back.
-    pub frozen: Vec<u64>,
+    pub frozen: Vec<CommentId>,
     /// The daily issue written to (found or created during the tick).
-    pub issue: Option<u64>,
+    pub issue: Option<IssueNumber>,
     /// The cross-run comment's text, when the day has two or more runs with failures.
     pub cross_run: Option<String>,
 }
@@ -47,7 +49,7 @@ pub struct WorkflowOutcome {
 #[derive(Debug, Clone, Default)]
 pub struct TickReport {
     pub date: String,
-    pub issue: Option<u64>,
+    pub issue: Option<IssueNumber>,
     pub workflows: Vec<WorkflowOutcome>,
     pub requests: RequestStats,
     pub warnings: Vec<String>,
@@ -70,7 +72,7 @@ impl TickReport {
 
 /// The day's issue and what the bot wrote on it, read once per tick.
 struct IssueView {
-    number: Option<u64>,
+    number: Option<IssueNumber>,
     comments: Vec<Comment>,
     /// Whether the comments could be read (if not, nothing is written: dedup would be blind).
     readable: bool,
@@ -238,7 +240,7 @@ async fn process_workflow(
         None => Located::default(),
     };
     outcome.frozen = located.frozen.clone();
-    let mut processed: BTreeSet<u64> = located.processed.clone();
+    let mut processed: BTreeSet<JobId> = located.processed.clone();
     let cached: Vec<JobAnalysis> = state
         .daily_comments
         .get(ctx.date)
@@ -276,7 +278,7 @@ async fn process_workflow(
     outcome.runs = runs.len();
 
     let mut queue: Vec<(WorkflowRun, Job)> = Vec::new();
-    let mut pending: Vec<(u64, usize)> = Vec::new();
+    let mut pending: Vec<(RunId, usize)> = Vec::new();
     for run in &runs {
         let jobs = ctx
             .client
@@ -337,7 +339,7 @@ async fn process_workflow(
                 .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
             failed_steps: select::failed_steps(&job),
             analysis: String::new(),
-            head_sha: Some(run.head_sha.clone()).filter(|s| !s.is_empty()),
+            head_sha: run.head_sha.clone(),
         };
         match result {
             Ok(report) => {
@@ -416,33 +418,38 @@ async fn process_workflow(
         .map(|w| w.file.clone())
         .collect();
     let issue = match ctx.today.number {
-        Some(n) => n,
+        Some(n) => IssueRef::Existing(n),
         None => {
             daily_issue::find_or_create(ctx.client, bot_repo, ctx.date, upstream, &workflows)
                 .await?
                 .0
-                .number
         }
     };
     // An issue found or created after start has none of our comments yet, unless a
-    // concurrent process wrote some: read them so nothing is duplicated.
+    // concurrent process wrote some: read them so nothing is duplicated. A planned issue
+    // (dry run) has none at all.
     let fresh_comments;
-    let (located, comments) = if ctx.today.number == Some(issue) {
-        (located, &ctx.today.comments)
-    } else {
-        fresh_comments = ctx
-            .client
-            .comments(bot_repo, issue)
-            .await
-            .with_context(|| {
-                format!("cannot read the comments of #{issue}, so nothing is written")
-            })?;
-        (
-            publish::locate(&fresh_comments, ctx.login.unwrap_or_default(), ctx.workflow),
-            &fresh_comments,
-        )
+    let (located, comments, issue) = match issue {
+        IssueRef::Planned => (located, &ctx.today.comments, None),
+        IssueRef::Existing(n) if ctx.today.number == Some(n) => {
+            (located, &ctx.today.comments, Some(n))
+        }
+        IssueRef::Existing(issue) => {
+            fresh_comments = ctx
+                .client
+                .comments(bot_repo, issue)
+                .await
+                .with_context(|| {
+                    format!("cannot read the comments of #{issue}, so nothing is written")
+                })?;
+            (
+                publish::locate(&fresh_comments, ctx.login.unwrap_or_default(), ctx.workflow),
+                &fresh_comments,
+                Some(issue),
+            )
+        }
     };
-    let all = publish::merge(&located.recovered, &cached, &outcome.analysed);
+    let all = located::merge(&located.recovered, &cached, &outcome.analysed);
     let summary = cross_job_text(ctx, &all).await;
     let parts = WorkflowReport {
         workflow: ctx.workflow,
@@ -455,6 +462,15 @@ async fn process_workflow(
         upstream,
     }
     .render_parts();
+    let Some(issue) = issue else {
+        tracing::info!(
+            "{}: dry run: {} part(s) would be posted on the new daily issue",
+            ctx.workflow,
+            parts.len()
+        );
+        outcome.parts = parts;
+        return Ok(());
+    };
     // Cache first: if the write fails, the next tick publishes these without analysing again.
     let day = state.day(ctx.date);
     day.issue_number = Some(issue);
@@ -549,8 +565,11 @@ fn window_run(run: &WorkflowRun) -> WindowRun {
             .unwrap_or(run.created_at)
             .format("%Y-%m-%dT%H:%M:%SZ")
             .to_string(),
-        completed: run.status.as_deref().is_none_or(|s| s == "completed"),
-        green: run.conclusion.as_deref() == Some("success"),
+        completed: run
+            .status
+            .as_ref()
+            .is_none_or(|s| *s == RunStatus::Completed),
+        green: run.conclusion == Some(Conclusion::Success),
         head_sha: run.head_sha.clone(),
     }
 }

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::extract_report;
 use super::markers::{self, DASH, STUB_BODY_START, STUB_SUFFIX};
+use crate::domain::lenient::opt_or_none;
+use crate::domain::{CommitSha, JobId};
 
 /// Analyses shorter than this are not analyses (a crash message, "see above").
 const MIN_ANALYSIS_CHARS: usize = 200;
@@ -19,7 +21,7 @@ const MIN_ANALYSIS_CHARS: usize = 200;
 /// One analysed job, as the daily issue records it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobAnalysis {
-    pub job_id: u64,
+    pub job_id: JobId,
     pub job_name: String,
     /// The run's page; the job page is `{run_url}/job/{job_id}`.
     pub run_url: String,
@@ -29,8 +31,8 @@ pub struct JobAnalysis {
     /// The report text (Markdown).
     pub analysis: String,
     /// The commit the job ran on; kept in a hidden comment, absent from the original's blocks.
-    #[serde(default)]
-    pub head_sha: Option<String>,
+    #[serde(default, deserialize_with = "opt_or_none")]
+    pub head_sha: Option<CommitSha>,
 }
 
 impl JobAnalysis {
@@ -64,10 +66,8 @@ pub fn is_stub(text: &str) -> bool {
 
 /// `YYYY-MM-DD HH:MM` of an ISO timestamp, or `N/A`.
 pub fn ts16_space(ts: Option<&str>) -> String {
-    match ts {
-        Some(t) if t.len() >= 16 => t[..16].replace('T', " "),
-        _ => "N/A".into(),
-    }
+    ts.and_then(|t| crate::domain::minute_text(t, ' '))
+        .unwrap_or_else(|| "N/A".into())
 }
 
 /// Renders one block, starting with a newline as the original does.
@@ -83,8 +83,7 @@ pub fn render_block(job: &JobAnalysis) -> String {
     };
     let meta = job
         .head_sha
-        .as_deref()
-        .filter(|s| !s.is_empty())
+        .as_ref()
         .map(|sha| format!("\n{}", markers::job_meta(job.job_id, sha)))
         .unwrap_or_default();
     format!(
@@ -116,7 +115,7 @@ fn stub_reason(text: &str) -> Option<String> {
 }
 
 fn stub_body(job: &JobAnalysis, reason: Option<String>) -> String {
-    let log = if job.run_url.is_empty() || job.job_id == 0 {
+    let log = if job.run_url.is_empty() || job.job_id.get() == 0 {
         String::new()
     } else {
         job.job_url()
@@ -176,8 +175,10 @@ pub fn parse_blocks(text: &str) -> Vec<JobAnalysis> {
             break;
         };
         pos = resume;
-        let job_id: u64 = caps[1].parse().unwrap_or(0);
-        if job_id == 0 || out.iter().any(|j| j.job_id == job_id) {
+        let Ok(job_id) = caps[1].parse::<JobId>() else {
+            continue;
+        };
+        if job_id.get() == 0 || out.iter().any(|j| j.job_id == job_id) {
             continue;
         }
         let steps_raw = caps[5].trim();
@@ -192,9 +193,9 @@ pub fn parse_blocks(text: &str) -> Vec<JobAnalysis> {
         let started = caps[3].trim();
         let head_sha = job_meta_re()
             .captures_iter(&text[..whole.start()])
-            .filter(|m| m[1].parse::<u64>().ok() == Some(job_id))
+            .filter(|m| m[1].parse::<JobId>().ok() == Some(job_id))
             .last()
-            .map(|m| m[2].to_string());
+            .and_then(|m| m[2].parse::<CommitSha>().ok());
         out.push(JobAnalysis {
             job_id,
             job_name: caps[4].trim().to_string(),
@@ -255,7 +256,7 @@ mod tests {
 
     fn job(id: u64, analysis: &str) -> JobAnalysis {
         JobAnalysis {
-            job_id: id,
+            job_id: crate::domain::JobId::new(id),
             job_name: "stage-c-test-large-8-gpu-amd (linux-mi325-8gpu, 1)".into(),
             run_url: "https://github.com/sgl-project/sglang/actions/runs/123".into(),
             started_at: Some("2026-11-24T03:15:42Z".into()),
@@ -378,7 +379,7 @@ mod tests {
     #[test]
     fn head_sha_rides_in_a_hidden_comment_outside_the_details_tag() {
         let mut j = job(11, &long("x"));
-        j.head_sha = Some("0123456789abcdef0123456789abcdef01234567".into());
+        j.head_sha = "0123456789abcdef0123456789abcdef01234567".parse().ok();
         let rendered = render_block(&j);
         assert!(rendered.contains("data-started-at=\"2026-11-24T03:15:42Z\">\n<summary>"));
         assert_eq!(parse_blocks(&rendered)[0].head_sha, j.head_sha);

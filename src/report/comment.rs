@@ -3,6 +3,7 @@
 
 use super::block::{render_block, ts16_space, JobAnalysis};
 use super::markers::{self, PACKING_SLACK, PART_TARGET_CHARS};
+use crate::domain::{CommitSha, JobId, RunId};
 use crate::limits::MAX_BODY_CHARS;
 
 /// The cross-job summary is capped so the header of part 1 always leaves room for blocks.
@@ -20,7 +21,7 @@ pub struct WorkflowReport<'a> {
     /// Cleaned cross-job summary text, if one was made.
     pub summary: Option<&'a str>,
     /// Runs with jobs still running: (run id, number of running jobs).
-    pub pending: &'a [(u64, usize)],
+    pub pending: &'a [(RunId, usize)],
     /// Jobs whose analysis failed this tick, (name, reason): listed in the last part so
     /// readers know about them, but not in the markers, so the next tick tries them again.
     pub unanalysed: &'a [(String, String)],
@@ -61,7 +62,7 @@ fn plain(text: &str, max: usize) -> String {
 }
 
 impl WorkflowReport<'_> {
-    fn ids(&self) -> Vec<u64> {
+    fn ids(&self) -> Vec<JobId> {
         self.analyses.iter().map(|a| a.job_id).collect()
     }
 
@@ -91,9 +92,9 @@ impl WorkflowReport<'_> {
             None => h.push_str("**Run started (UTC)**: N/A\n"),
         }
         h.push_str(&format!("**Last scanned (UTC)**: {}\n", self.now));
-        let mut shas: Vec<&str> = Vec::new();
-        for sha in self.analyses.iter().filter_map(|a| a.head_sha.as_deref()) {
-            if !sha.is_empty() && !shas.contains(&sha) {
+        let mut shas: Vec<&CommitSha> = Vec::new();
+        for sha in self.analyses.iter().filter_map(|a| a.head_sha.as_ref()) {
+            if !shas.contains(&sha) {
                 shas.push(sha);
             }
         }
@@ -103,7 +104,7 @@ impl WorkflowReport<'_> {
                 .map(|sha| {
                     format!(
                         "[`{}`](https://github.com/{}/commit/{sha})",
-                        &sha[..sha.len().min(7)],
+                        sha.short(),
                         self.upstream
                     )
                 })
@@ -126,8 +127,8 @@ impl WorkflowReport<'_> {
             let started = a
                 .started_at
                 .as_deref()
-                .filter(|t| t.len() >= 16)
-                .map_or("N/A".to_string(), |t| t[..16].to_string());
+                .and_then(|t| crate::domain::minute_text(t, 'T'))
+                .unwrap_or_else(|| "N/A".to_string());
             h.push_str(&format!(
                 "| [`{}`]({}) | {steps} | {started} |\n",
                 a.job_name,
@@ -156,7 +157,7 @@ impl WorkflowReport<'_> {
 
     fn tail(&self, last: bool) -> String {
         let mut t = String::new();
-        let running: Vec<&(u64, usize)> = self.pending.iter().filter(|(_, n)| *n > 0).collect();
+        let running: Vec<&(RunId, usize)> = self.pending.iter().filter(|(_, n)| *n > 0).collect();
         if last && !running.is_empty() {
             let count: usize = running.iter().map(|(_, n)| n).sum();
             let links: Vec<String> = running
@@ -299,7 +300,7 @@ fn truncate(text: &str, max_chars: usize) -> String {
 
 /// The job ids of a comment's processed-ids marker, read strictly: only from the marker on
 /// the comment's first line (where the bot writes it), never from quoted text further down.
-pub fn read_processed_ids(body: &str) -> Option<Vec<u64>> {
+pub fn read_processed_ids(body: &str) -> Option<Vec<JobId>> {
     let first = body.trim_start().lines().next()?.trim_end();
     let list = first
         .strip_prefix(markers::PROCESSED_IDS_PREFIX)?
@@ -309,8 +310,8 @@ pub fn read_processed_ids(body: &str) -> Option<Vec<u64>> {
     }
     Some(
         list.split(',')
-            .filter_map(|s| s.parse().ok())
-            .filter(|id| *id > 0)
+            .filter_map(|s| s.parse::<JobId>().ok())
+            .filter(|id| id.get() > 0)
             .collect(),
     )
 }
@@ -351,17 +352,20 @@ mod tests {
 
     fn analysis(id: u64, size: usize) -> JobAnalysis {
         JobAnalysis {
-            job_id: id,
+            job_id: crate::domain::JobId::new(id),
             job_name: format!("job-{id}"),
             run_url: "https://github.com/sgl-project/sglang/actions/runs/77/".into(),
             started_at: Some(format!("2026-11-24T0{}:00:00Z", id % 10)),
             failed_steps: vec!["Run test".into()],
             analysis: format!("### Failed Tests\n{}", "x".repeat(size)),
-            head_sha: Some(format!("{:0>40}", id)),
+            head_sha: format!("{:0>40}", id).parse().ok(),
         }
     }
 
-    fn report<'a>(analyses: &'a [JobAnalysis], pending: &'a [(u64, usize)]) -> WorkflowReport<'a> {
+    fn report<'a>(
+        analyses: &'a [JobAnalysis],
+        pending: &'a [(RunId, usize)],
+    ) -> WorkflowReport<'a> {
         WorkflowReport {
             workflow: "nightly-test-amd.yml",
             analyses,
@@ -411,7 +415,7 @@ mod tests {
     #[test]
     fn pending_line_is_only_in_the_last_part_and_only_for_running_jobs() {
         let a: Vec<JobAnalysis> = (1..=6).map(|i| analysis(i, 15_000)).collect();
-        let parts = report(&a, &[(900, 2), (901, 0)]).render_parts();
+        let parts = report(&a, &[(RunId::new(900), 2), (RunId::new(901), 0)]).render_parts();
         assert!(parts.len() > 1);
         for p in &parts[..parts.len() - 1] {
             assert!(!p.contains("still running"));
@@ -419,7 +423,7 @@ mod tests {
         let last = parts.last().unwrap();
         assert!(last.contains("⏳ **2 job(s) still running** ([run](https://github.com/sgl-project/sglang/actions/runs/900)) — will update when complete\n"));
         assert!(!last.contains("runs/901"));
-        let none = report(&a[..1], &[(901, 0)]).render_parts();
+        let none = report(&a[..1], &[(RunId::new(901), 0)]).render_parts();
         assert!(!none[0].contains("still running"));
     }
 
@@ -480,7 +484,10 @@ mod tests {
         assert_eq!(read_part(body), None);
         assert!(!is_workflow_part(body, "nightly-test-amd.yml"));
         let ours = "<!-- processed_job_ids: 5,6 -->\n<!-- ci-monitor-part: 2/3 -->\n## `x.yml` — Per-Job Analysis (continued 2/3)";
-        assert_eq!(read_processed_ids(ours), Some(vec![5, 6]));
+        assert_eq!(
+            read_processed_ids(ours),
+            Some(vec![JobId::new(5), JobId::new(6)])
+        );
         assert_eq!(read_part(ours), Some((2, 3)));
         assert!(is_workflow_part(ours, "x.yml"));
         assert!(!is_workflow_part(ours, "y.yml"));

@@ -9,6 +9,7 @@ use super::block::ts16_space;
 use super::markers::{cross_run_marker, DASH};
 use super::sections::{failed_tests, first_line};
 use super::JobAnalysis;
+use crate::domain::{CommitSha, JobId, RunId};
 
 /// Hypothesis cell when no report names one.
 const NO_HYPOTHESIS: &str = "[no candidate ≥ MEDIUM]";
@@ -38,7 +39,7 @@ pub fn cross_job_summary(analyses: &[JobAnalysis]) -> Option<String> {
         hypothesis: String,
     }
     let mut rows: Vec<Row> = Vec::new();
-    let mut jobs_in: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+    let mut jobs_in: BTreeMap<String, BTreeSet<JobId>> = BTreeMap::new();
     for a in analyses {
         let cluster = first_line(&a.analysis, "Failure Cluster")
             .unwrap_or_else(|| "(no cluster named)".to_string());
@@ -105,7 +106,7 @@ pub fn cross_job_summary(analyses: &[JobAnalysis]) -> Option<String> {
 /// "failed in every run" would hide the passes in between (W25).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowRun {
-    pub id: u64,
+    pub id: RunId,
     pub url: String,
     /// When it started (RFC 3339).
     pub started_at: String,
@@ -113,7 +114,7 @@ pub struct WindowRun {
     pub completed: bool,
     /// Finished with success: a run in which no job failed.
     pub green: bool,
-    pub head_sha: String,
+    pub head_sha: Option<CommitSha>,
 }
 
 /// One run of the day, as the cross-run view sees it.
@@ -125,7 +126,7 @@ pub struct RunView {
     /// When it started, or its earliest analysed job's start (empty when unknown).
     pub started_at: String,
     /// The commit it ran on, when known.
-    pub head_sha: String,
+    pub head_sha: Option<CommitSha>,
     /// Names of its failed (analysed) jobs.
     pub jobs: BTreeSet<String>,
     /// Finished; only finished runs count in the buckets.
@@ -192,7 +193,7 @@ pub fn run_pattern(analyses: &[JobAnalysis], window: &[WindowRun]) -> Option<Run
             id: url.rsplit('/').next().unwrap_or("").to_string(),
             url: url.clone(),
             started_at: String::new(),
-            head_sha: String::new(),
+            head_sha: None,
             jobs: BTreeSet::new(),
             // Not in today's listing: an earlier run, long finished.
             completed: true,
@@ -202,8 +203,8 @@ pub fn run_pattern(analyses: &[JobAnalysis], window: &[WindowRun]) -> Option<Run
                 run.started_at = t.to_string();
             }
         }
-        if run.head_sha.is_empty() {
-            run.head_sha = a.head_sha.clone().unwrap_or_default();
+        if run.head_sha.is_none() {
+            run.head_sha = a.head_sha.clone();
         }
         run.jobs.insert(a.job_name.clone());
     }
@@ -335,7 +336,7 @@ mod tests {
 
     fn job(id: u64, name: &str, run: u64, started: &str, cluster: &str, test: &str) -> JobAnalysis {
         JobAnalysis {
-            job_id: id,
+            job_id: crate::domain::JobId::new(id),
             job_name: name.into(),
             run_url: format!("https://github.com/sgl-project/sglang/actions/runs/{run}"),
             started_at: Some(started.into()),
@@ -410,13 +411,14 @@ mod tests {
     }
 
     fn listed(id: u64, started: &str, completed: bool) -> WindowRun {
+        let id = RunId::new(id);
         WindowRun {
             id,
             url: format!("https://github.com/sgl-project/sglang/actions/runs/{id}"),
             started_at: started.into(),
             completed,
             green: completed,
-            head_sha: String::new(),
+            head_sha: None,
         }
     }
 

@@ -2,6 +2,8 @@
 //! These are compatibility-critical: open issues written by the original bot, the summary
 //! and the tracker parse them byte for byte.
 
+use crate::domain::{CommitSha, JobId};
+
 /// Title of the daily issue for a `YYYY-MM-DD` date.
 pub fn daily_issue_title(date: &str) -> String {
     format!("[CI Monitor] Daily Report - {date}")
@@ -11,8 +13,8 @@ pub fn daily_issue_title(date: &str) -> String {
 pub const DAILY_LABEL: &str = "ci-monitor";
 
 /// Line 1 of every part: every job id the workflow's comment covers.
-pub fn processed_ids_marker(ids: &[u64]) -> String {
-    let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+pub fn processed_ids_marker(ids: &[JobId]) -> String {
+    let list: Vec<String> = ids.iter().map(JobId::to_string).collect();
     format!("<!-- processed_job_ids: {} -->", list.join(","))
 }
 /// Start of the processed-ids marker, for the strict reader.
@@ -44,7 +46,7 @@ pub fn continued_heading(wf: &str, index: usize, total: usize) -> String {
 }
 
 /// The anchor before each per-job block (the tracker's Detail links point here).
-pub fn job_anchor(job_id: u64) -> String {
+pub fn job_anchor(job_id: JobId) -> String {
     format!("<a id=\"job-{job_id}\"></a>")
 }
 
@@ -67,7 +69,7 @@ pub const SUMMARY_END: &str = "<!-- daily-cross-workflow-summary:end -->";
 
 /// Hidden per-job metadata the original format has no room for (kept out of the `<details>`
 /// tag, whose attribute list the original's strict parser fixes).
-pub fn job_meta(job_id: u64, head_sha: &str) -> String {
+pub fn job_meta(job_id: JobId, head_sha: &CommitSha) -> String {
     format!("<!-- ci-monitor-job: {job_id} sha={head_sha} -->")
 }
 /// Start of the job metadata comment.

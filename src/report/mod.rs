@@ -6,6 +6,7 @@ pub mod comment;
 pub mod cross;
 pub mod daily;
 pub mod extract;
+pub mod located;
 pub mod markers;
 pub mod sections;
 pub mod tracker;

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::JobId;
 use crate::report::JobAnalysis;
 
 /// One failing test as the failure tracker records it (the agent's JSON row schema).
@@ -18,7 +19,7 @@ pub struct TrackerRow {
     pub error: String,
     pub status: String,
     pub job_url: String,
-    pub job_id: u64,
+    pub job_id: JobId,
     /// ISO-8601, e.g. `2026-06-11T06:41:00Z`.
     pub run_started_at: String,
 }
@@ -66,9 +67,9 @@ fn unquote(cell: &str) -> &str {
 
 /// The upstream job page: the run URL (no trailing `/`) + `/job/<id>`, or the run URL alone
 /// when either part is missing.
-pub fn job_url(run_url: &str, job_id: u64) -> String {
+pub fn job_url(run_url: &str, job_id: JobId) -> String {
     let run = run_url.trim_end_matches('/');
-    if run.is_empty() || job_id == 0 {
+    if run.is_empty() || job_id.get() == 0 {
         run.to_string()
     } else {
         format!("{run}/job/{job_id}")
@@ -128,7 +129,7 @@ mod tests {
 
     fn job(report: &str) -> JobAnalysis {
         JobAnalysis {
-            job_id: 77,
+            job_id: JobId::new(77),
             job_name: "stage-a-test-1-amd".into(),
             run_url: "https://github.com/sgl-project/sglang/actions/runs/9/".into(),
             started_at: Some("2026-11-24T06:41:00Z".into()),
@@ -175,12 +176,12 @@ mod tests {
     #[test]
     fn g48_job_urls_have_one_job_segment_and_degrade_to_the_run_url() {
         assert_eq!(
-            job_url("https://github.com/o/r/actions/runs/9/", 77),
+            job_url("https://github.com/o/r/actions/runs/9/", JobId::new(77)),
             "https://github.com/o/r/actions/runs/9/job/77"
         );
-        assert_eq!(job_url("", 77), "");
+        assert_eq!(job_url("", JobId::new(77)), "");
         assert_eq!(
-            job_url("https://github.com/o/r/actions/runs/9", 0),
+            job_url("https://github.com/o/r/actions/runs/9", JobId::new(0)),
             "https://github.com/o/r/actions/runs/9"
         );
         let row = &job_rows("pr-test-amd.yml", &job(REPORT))[0];
@@ -190,7 +191,7 @@ mod tests {
                 row.job_id,
                 row.run_started_at.as_str()
             ),
-            ("pr-test-amd.yml", 77, "2026-11-24T06:41:00Z")
+            ("pr-test-amd.yml", JobId::new(77), "2026-11-24T06:41:00Z")
         );
     }
 }

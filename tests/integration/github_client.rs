@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use fake_github::{FakeGithub, Scenario};
 use serde_json::json;
+use sglang_bot::domain::{IssueNumber, JobId};
 use sglang_bot::github::{Client, ClientOptions, GithubError, RetryPolicy};
 
 const REPO: &str = "sgl-project/sglang";
@@ -52,9 +53,9 @@ fn two_bad_gateways_then_success_is_retried_and_succeeds() {
     }))));
     let rt = rt();
     let issue = rt
-        .block_on(async { client(&fake).issue(REPO, 1).await })
+        .block_on(async { client(&fake).issue(REPO, IssueNumber::new(1)).await })
         .unwrap();
-    assert_eq!(issue.number, 1);
+    assert_eq!(issue.number, IssueNumber::new(1));
     let statuses: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, [502, 502, 200]);
 }
@@ -69,14 +70,18 @@ fn secondary_rate_limit_waits_for_retry_after_and_succeeds() {
     let rt = rt();
     let started = Instant::now();
     let comment = rt
-        .block_on(async { client(&fake).create_comment(REPO, 1, "hello").await })
+        .block_on(async {
+            client(&fake)
+                .create_comment(REPO, IssueNumber::new(1), "hello")
+                .await
+        })
         .unwrap();
     assert!(
         started.elapsed() >= Duration::from_millis(950),
         "did not wait: {:?}",
         started.elapsed()
     );
-    assert!(comment.id > 0);
+    assert!(comment.expect("posted, not a dry run").id.get() > 0);
     assert_eq!(fake.comments(REPO, 1).len(), 1, "posted exactly once");
 }
 
@@ -85,7 +90,7 @@ fn not_found_is_not_retried() {
     let fake = FakeGithub::start(scenario(one_issue(json!({}))));
     let rt = rt();
     let err = rt
-        .block_on(async { client(&fake).issue(REPO, 404).await })
+        .block_on(async { client(&fake).issue(REPO, IssueNumber::new(404)).await })
         .unwrap_err();
     assert!(matches!(err, GithubError::NotFound { .. }), "{err}");
     assert_eq!(fake.requests().len(), 1);
@@ -101,11 +106,11 @@ fn a_three_page_listing_returns_every_item() {
     ]}}})));
     let rt = rt();
     let listed = rt
-        .block_on(async { client(&fake).comments(REPO, 7).await })
+        .block_on(async { client(&fake).comments(REPO, IssueNumber::new(7)).await })
         .unwrap();
     assert_eq!(listed.len(), 250);
     assert_eq!(
-        listed.iter().map(|c| c.id).collect::<Vec<_>>(),
+        listed.iter().map(|c| c.id.get()).collect::<Vec<_>>(),
         (1..=250).collect::<Vec<u64>>()
     );
     let pages: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
@@ -119,8 +124,8 @@ fn a_repeated_get_is_answered_304_and_served_from_the_cache() {
     let rt = rt();
     let (first, second, stats) = rt.block_on(async {
         let c = client(&fake);
-        let a = c.issue(REPO, 1).await.unwrap();
-        let b = c.issue(REPO, 1).await.unwrap();
+        let a = c.issue(REPO, IssueNumber::new(1)).await.unwrap();
+        let b = c.issue(REPO, IssueNumber::new(1)).await.unwrap();
         (a, b, c.stats())
     });
     assert_eq!(first, second);
@@ -147,7 +152,7 @@ fn a_50mb_log_streams_in_chunks_without_authorization_on_the_blob() {
     let rt = rt();
     let (total, chunks, largest, streamed) = rt.block_on(async {
         let c = client(&fake);
-        let mut stream = c.job_log(REPO, 42).await.unwrap();
+        let mut stream = c.job_log(REPO, JobId::new(42)).await.unwrap();
         let (mut total, mut chunks, mut largest) = (0u64, 0usize, 0usize);
         while let Some(chunk) = stream.next_chunk().await {
             let chunk = chunk.unwrap();
@@ -180,15 +185,15 @@ fn an_expired_log_is_a_typed_logs_expired() {
     let fake = FakeGithub::start(log_scenario(json!("expired")));
     let rt = rt();
     let err = rt
-        .block_on(async { client(&fake).job_log(REPO, 42).await })
+        .block_on(async { client(&fake).job_log(REPO, JobId::new(42)).await })
         .unwrap_err();
     assert!(
         matches!(
             err,
             GithubError::LogsExpired {
-                job_id: 42,
+                job_id,
                 status: 410
-            }
+            } if job_id == JobId::new(42)
         ),
         "{err}"
     );
@@ -200,7 +205,11 @@ fn a_body_over_65536_characters_is_refused_before_sending() {
     let rt = rt();
     let body = "é".repeat(65_537);
     let err = rt
-        .block_on(async { client(&fake).create_comment(REPO, 1, &body).await })
+        .block_on(async {
+            client(&fake)
+                .create_comment(REPO, IssueNumber::new(1), &body)
+                .await
+        })
         .unwrap_err();
     assert!(
         matches!(err, GithubError::BodyTooLarge { chars: 65_537, .. }),
@@ -216,7 +225,7 @@ fn writes_are_redacted_before_they_leave() {
     let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
     rt.block_on(async {
         client(&fake)
-            .create_comment(REPO, 1, &format!("leaked {token}"))
+            .create_comment(REPO, IssueNumber::new(1), &format!("leaked {token}"))
             .await
     })
     .unwrap();

@@ -2,9 +2,15 @@
 
 use git2::Repository;
 
+use sglang_bot::domain::CommitSha;
 use sglang_bot::workspace::Workspace;
 
 use crate::upstream::Upstream;
+
+/// A commit id as the workspace takes it.
+fn sha(text: &str) -> CommitSha {
+    text.parse().expect("a commit id")
+}
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -27,7 +33,7 @@ fn worktree_is_at_the_exact_commit_and_removed_on_drop() {
         "new"
     );
 
-    let wt = rt.block_on(ws.worktree("123", &old)).unwrap();
+    let wt = rt.block_on(ws.worktree("123", &sha(&old))).unwrap();
     let path = wt.path().to_path_buf();
     assert_eq!(path, root.path().join("sglang-wt-123"));
     assert_eq!(
@@ -51,7 +57,9 @@ fn a_commit_missing_from_the_clone_is_fetched() {
     rt.block_on(ws.ensure_clone()).unwrap();
     // A PR head that appears upstream after the clone was made.
     let pr_head = up.commit("pr-branch", &[("a.txt", "pr")]);
-    let wt = rt.block_on(ws.worktree("review-pr#42", &pr_head)).unwrap();
+    let wt = rt
+        .block_on(ws.worktree("review-pr#42", &sha(&pr_head)))
+        .unwrap();
     assert!(wt.path().ends_with("sglang-wt-review-pr_42"));
     assert_eq!(
         std::fs::read_to_string(wt.path().join("a.txt")).unwrap(),
@@ -68,7 +76,7 @@ fn an_unknown_commit_is_an_error_not_a_silent_checkout_of_main() {
     let rt = rt();
     rt.block_on(ws.ensure_clone()).unwrap();
     let err = rt
-        .block_on(ws.worktree("1", "0123456789abcdef0123456789abcdef01234567"))
+        .block_on(ws.worktree("1", &sha("0123456789abcdef0123456789abcdef01234567")))
         .unwrap_err();
     assert!(
         format!("{err:#}").contains("could not be fetched"),
@@ -85,8 +93,8 @@ fn a_leftover_worktree_of_the_same_tag_does_not_block_a_new_one() {
     let rt = rt();
     rt.block_on(ws.ensure_clone()).unwrap();
     // A crashed run: its worktree was never cleaned up.
-    std::mem::forget(rt.block_on(ws.worktree("7", &c)).unwrap());
-    let again = rt.block_on(ws.worktree("7", &c)).unwrap();
+    std::mem::forget(rt.block_on(ws.worktree("7", &sha(&c))).unwrap());
+    let again = rt.block_on(ws.worktree("7", &sha(&c))).unwrap();
     assert!(again.path().join("a.txt").exists());
 }
 
@@ -98,12 +106,12 @@ fn stale_worktrees_are_pruned_at_start() {
     let ws = Workspace::new(root.path(), up.url(), "main");
     let rt = rt();
     rt.block_on(ws.ensure_clone()).unwrap();
-    let crashed = rt.block_on(ws.worktree("8", &c)).unwrap();
+    let crashed = rt.block_on(ws.worktree("8", &sha(&c))).unwrap();
     let path = crashed.path().to_path_buf();
     std::mem::forget(crashed);
     std::fs::remove_dir_all(&path).unwrap();
     std::fs::create_dir_all(root.path().join("sglang-wt-orphan")).unwrap();
-    let live = rt.block_on(ws.worktree("9", &c)).unwrap();
+    let live = rt.block_on(ws.worktree("9", &sha(&c))).unwrap();
     assert_eq!(ws.prune().unwrap(), 2);
     assert!(live.path().exists(), "a live worktree must survive pruning");
     assert!(!root.path().join("sglang-wt-orphan").exists());
@@ -118,7 +126,7 @@ fn worktree_is_removed_when_the_analysis_panics() {
     rt().block_on(ws.ensure_clone()).unwrap();
     let ws2 = ws.clone();
     let result = std::thread::spawn(move || {
-        let wt = rt().block_on(ws2.worktree("panics", &c)).unwrap();
+        let wt = rt().block_on(ws2.worktree("panics", &sha(&c))).unwrap();
         assert!(wt.path().exists());
         panic!("analysis failed");
     })
@@ -143,7 +151,7 @@ fn two_users_of_one_cache_get_their_own_worktrees() {
                 // Each user also refreshes the clone, as every tick does.
                 let rt = rt();
                 rt.block_on(ws.ensure_clone()).unwrap();
-                let wt = rt.block_on(ws.worktree(tag, &commit)).unwrap();
+                let wt = rt.block_on(ws.worktree(tag, &sha(&commit))).unwrap();
                 std::fs::read_to_string(wt.path().join("f.txt")).unwrap()
             })
         })
@@ -172,7 +180,7 @@ fn pr_supplied_agent_instructions_are_removed_before_the_agent_starts() {
     let ws = Workspace::new(root.path(), up.url(), "main");
     let rt = rt();
     rt.block_on(ws.ensure_clone()).unwrap();
-    let wt = rt.block_on(ws.worktree("pr", &c)).unwrap();
+    let wt = rt.block_on(ws.worktree("pr", &sha(&c))).unwrap();
     let mut removed = wt.prepare_for_agent("# our instructions\n").unwrap();
     removed.sort();
     let removed: Vec<String> = removed.iter().map(|p| p.display().to_string()).collect();

@@ -1,0 +1,251 @@
+//! Reading a workflow's report back from the bot's own comments on the day's issue: which
+//! series of parts to continue, which job ids are already reported, and what cannot be read
+//! back safely. Pure: the caller decides which comments are the bot's own (the trust
+//! boundary lives with the GitHub reader) and hands them over as [`PostedComment`]s.
+//!
+//! A series of parts whose markers list jobs that cannot be read back is *frozen*: its ids
+//! still count as processed, but it is never overwritten (we would lose what we did not
+//! understand); new analyses go to a new series.
+
+use std::collections::BTreeSet;
+
+use super::{is_workflow_part, parse_blocks, read_part, read_processed_ids, JobAnalysis};
+use crate::domain::{CommentId, JobId};
+
+/// One comment the bot wrote, as the readers need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedComment {
+    /// Where it is, to update or delete it.
+    pub id: CommentId,
+    /// Its text, to read back and to skip writes that change nothing.
+    pub body: String,
+}
+
+/// A workflow's report as found on the issue.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Located {
+    /// Part 1 of the series we continue.
+    pub main: Option<PostedComment>,
+    /// Its parts 2…N, by index.
+    pub overflow: Vec<PostedComment>,
+    /// Analyses read back from the adopted series, in comment order.
+    pub recovered: Vec<JobAnalysis>,
+    /// Every job id any of our comments for this workflow lists (adopted or frozen).
+    pub processed: BTreeSet<JobId>,
+    /// Comments left untouched because they could not be fully read back.
+    pub frozen: Vec<CommentId>,
+}
+
+/// Locates `workflow`'s parts among the bot's own comments.
+pub fn locate(own: &[PostedComment], workflow: &str) -> Located {
+    let ours: Vec<&PostedComment> = own
+        .iter()
+        .filter(|c| is_workflow_part(&c.body, workflow))
+        .collect();
+    let mut located = Located::default();
+    for c in &ours {
+        if let Some(ids) = read_processed_ids(&c.body) {
+            located.processed.extend(ids);
+        }
+    }
+    // Candidates for part 1: explicit part-1 comments (lowest id first), then legacy ones.
+    let mut firsts: Vec<&PostedComment> = ours
+        .iter()
+        .copied()
+        .filter(|c| read_part(&c.body).is_some_and(|(i, _)| i == 1))
+        .collect();
+    firsts.sort_by_key(|c| c.id);
+    let legacy = ours
+        .iter()
+        .copied()
+        .filter(|c| read_part(&c.body).is_none());
+    let mut overflow: Vec<(usize, CommentId, &PostedComment)> = ours
+        .iter()
+        .filter_map(|c| {
+            read_part(&c.body)
+                .filter(|(i, _)| *i >= 2)
+                .map(|(i, _)| (i, c.id, *c))
+        })
+        .collect();
+    overflow.sort_by_key(|(i, id, _)| (*i, *id));
+
+    for candidate in firsts.into_iter().chain(legacy) {
+        let is_series = read_part(&candidate.body).is_some();
+        let parts: Vec<&PostedComment> = if is_series {
+            overflow
+                .iter()
+                .map(|(_, _, c)| *c)
+                .filter(|c| c.id > candidate.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut text = candidate.body.clone();
+        for p in &parts {
+            text.push('\n');
+            text.push_str(&p.body);
+        }
+        let blocks = parse_blocks(&text);
+        let listed: BTreeSet<JobId> = read_processed_ids(&candidate.body)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let read: BTreeSet<JobId> = blocks.iter().map(|b| b.job_id).collect();
+        if listed.is_subset(&read) {
+            located.main = Some(candidate.clone());
+            located.overflow = dedupe_by_index(&parts);
+            located.recovered = blocks;
+            return located;
+        }
+        located.frozen.push(candidate.id);
+        located.frozen.extend(parts.iter().map(|p| p.id));
+    }
+    located
+}
+
+/// One comment per part index (the lowest id); later duplicates are left as they are.
+fn dedupe_by_index(parts: &[&PostedComment]) -> Vec<PostedComment> {
+    let mut seen = BTreeSet::new();
+    parts
+        .iter()
+        .filter(|c| read_part(&c.body).is_some_and(|(i, _)| seen.insert(i)))
+        .map(|c| (*c).clone())
+        .collect()
+}
+
+/// Recovered analyses first (comment order), then ones only the local cache has, then the
+/// new ones; no job id twice.
+pub fn merge(
+    recovered: &[JobAnalysis],
+    cached: &[JobAnalysis],
+    new: &[JobAnalysis],
+) -> Vec<JobAnalysis> {
+    let mut out: Vec<JobAnalysis> = Vec::with_capacity(recovered.len() + cached.len() + new.len());
+    let mut seen = BTreeSet::new();
+    for a in recovered.iter().chain(cached).chain(new) {
+        if a.job_id.get() != 0 && seen.insert(a.job_id) {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::WorkflowReport;
+
+    const WF: &str = "nightly-test-amd.yml";
+
+    fn analysis(id: u64) -> JobAnalysis {
+        JobAnalysis {
+            job_id: JobId::new(id),
+            job_name: format!("job-{id}"),
+            run_url: "https://github.com/sgl-project/sglang/actions/runs/1".into(),
+            started_at: None,
+            failed_steps: vec![],
+            analysis: format!("### Failed Tests\n{}", "evidence ".repeat(40)),
+            head_sha: None,
+        }
+    }
+
+    fn comment(id: u64, body: String) -> PostedComment {
+        PostedComment {
+            id: CommentId::new(id),
+            body,
+        }
+    }
+
+    fn ids(ids: &[u64]) -> BTreeSet<JobId> {
+        ids.iter().copied().map(JobId::new).collect()
+    }
+
+    fn parts(analyses: &[JobAnalysis]) -> Vec<String> {
+        WorkflowReport {
+            workflow: WF,
+            analyses,
+            summary: None,
+            pending: &[],
+            unanalysed: &[],
+            producer: "builtin analyser",
+            now: "2026-11-24 01:00 UTC",
+            upstream: "sgl-project/sglang",
+        }
+        .render_parts()
+    }
+
+    #[test]
+    fn of_two_part_one_comments_the_lower_id_is_adopted_and_both_dedup() {
+        let a = comment(20, parts(&[analysis(1)]).remove(0));
+        let b = comment(15, parts(&[analysis(2)]).remove(0));
+        let l = locate(&[a, b], WF);
+        assert_eq!(l.main.map(|c| c.id), Some(CommentId::new(15)));
+        assert_eq!(l.processed, ids(&[1, 2]));
+    }
+
+    #[test]
+    fn another_workflows_ids_do_not_count() {
+        let other = WorkflowReport {
+            workflow: "pr-test-amd.yml",
+            analyses: &[analysis(5)],
+            summary: None,
+            pending: &[],
+            unanalysed: &[],
+            producer: "x",
+            now: "n",
+            upstream: "sgl-project/sglang",
+        }
+        .render_parts()
+        .remove(0);
+        let l = locate(&[comment(1, other)], WF);
+        assert!(l.processed.is_empty());
+    }
+
+    #[test]
+    fn a_series_that_cannot_be_read_back_is_frozen_not_adopted() {
+        // The original's legacy format: ids listed, blocks in an older layout.
+        let legacy = format!("<!-- processed_job_ids: 7,8 -->\n## `{WF}` — 2 failure(s)\n\n<details><summary>job-7</summary>old format</details>\n");
+        let l = locate(&[comment(3, legacy)], WF);
+        assert_eq!(l.main, None);
+        assert_eq!(l.frozen, [CommentId::new(3)]);
+        assert_eq!(l.processed, ids(&[7, 8]));
+    }
+
+    #[test]
+    fn overflow_parts_are_found_by_index() {
+        let analyses: Vec<JobAnalysis> = (1..=6)
+            .map(|i| JobAnalysis {
+                analysis: format!("### T\n{}", "y".repeat(15_000)),
+                ..analysis(i)
+            })
+            .collect();
+        let rendered = parts(&analyses);
+        assert!(rendered.len() >= 2);
+        let comments: Vec<PostedComment> = rendered
+            .iter()
+            .enumerate()
+            .map(|(i, b)| comment(100 + i as u64, b.clone()))
+            .rev()
+            .collect();
+        let l = locate(&comments, WF);
+        assert_eq!(l.main.as_ref().map(|c| c.id.get()), Some(100));
+        assert_eq!(
+            l.overflow.iter().map(|c| c.id.get()).collect::<Vec<_>>(),
+            (101..100 + rendered.len() as u64).collect::<Vec<_>>()
+        );
+        assert_eq!(l.recovered.len(), 6);
+    }
+
+    #[test]
+    fn merge_keeps_recovered_then_cached_then_new_without_repeats() {
+        let m = merge(
+            &[analysis(1), analysis(2)],
+            &[analysis(2), analysis(3)],
+            &[analysis(4), analysis(1)],
+        );
+        assert_eq!(
+            m.iter().map(|a| a.job_id.get()).collect::<Vec<_>>(),
+            [1, 2, 3, 4]
+        );
+    }
+}
