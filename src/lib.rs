@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod daily_issue;
 pub mod error;
+pub mod fsutil;
 pub mod github;
 pub mod limits;
 pub mod logging;
