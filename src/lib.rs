@@ -12,6 +12,7 @@ pub mod config;
 pub mod daily_issue;
 pub mod domain;
 pub mod error;
+pub mod fsutil;
 pub mod github;
 pub mod limits;
 pub mod logging;

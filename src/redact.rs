@@ -4,6 +4,8 @@
 //! Logs and PR text are untrusted and may echo a token (a misconfigured step, a malicious PR);
 //! the bot's own configuration holds tokens too. Patterns catch the well-known token shapes;
 //! the configured secrets are also removed literally, whatever their shape.
+//!
+//! Hand-written, not a crate: it must know our configured secrets and GitHub's token shapes.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;

@@ -94,13 +94,8 @@ impl MonitorState {
                 .expect("non-empty");
             self.daily_comments.remove(&oldest);
         }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension(format!("json.tmp.{}", std::process::id()));
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(&tmp, json)?;
-        std::fs::rename(&tmp, path)
+        crate::fsutil::write_atomically(path, &json)
     }
 
     /// The day's entry, created when missing.

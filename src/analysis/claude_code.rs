@@ -362,26 +362,20 @@ fn excerpt(text: &str) -> String {
 
 /// A random RFC 4122 version-4 UUID, the form `--session-id` requires.
 fn new_session_id() -> String {
-    let mut bytes: [u8; 16] = fastrand::u128(..).to_le_bytes();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
+/// SIGKILL to the whole process group the child leads (it was spawned with
+/// `process_group(0)`), so the CLI's own children die with it.
 fn kill_group(pgid: u32) {
-    // SAFETY: kill(2) with a negative pid signals the process group we created for the child;
-    // it touches no memory of ours.
-    unsafe {
-        libc::kill(-(pgid as i32), libc::SIGKILL);
-    }
+    let Some(pid) = i32::try_from(pgid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return;
+    };
+    // ESRCH (the group is already gone) is the only failure possible for our own group.
+    let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
 }
 
 /// The `.ci-context/` files of one run; removed afterwards, the directory only when empty.
@@ -470,5 +464,15 @@ mod tests {
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
         assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
+        let parsed = uuid::Uuid::parse_str(&id).expect("a UUID");
+        assert_eq!(parsed.get_version(), Some(uuid::Version::Random));
+        assert_eq!(parsed.get_version_num(), 4);
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
+        assert_eq!(
+            parsed.hyphenated().to_string(),
+            id,
+            "lower-case, hyphenated"
+        );
+        assert_ne!(new_session_id(), id, "each run gets its own session");
     }
 }

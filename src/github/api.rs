@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use http::Method;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::json;
 
 use super::client::Client;
@@ -73,18 +74,17 @@ fn query(pairs: &[(&str, Option<String>)]) -> String {
     out
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+/// Everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`) is escaped, so a
+/// value is safe both as a query value and as one path segment (`/` included).
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a query value or a path segment.
 fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    utf8_percent_encode(value, NOT_UNRESERVED).to_string()
 }
 
 fn field(name: &'static str) -> impl Fn(serde_json::Value) -> Option<serde_json::Value> {

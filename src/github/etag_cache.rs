@@ -4,6 +4,8 @@
 //!
 //! Only entries read or written by this process are saved, so the file holds what one tick
 //! reads and never grows without bound; entries larger than [`MAX_SAVED_ENTRY`] are not saved.
+//!
+//! Hand-written, not an HTTP-cache crate: saved between processes in our format, keyed by our URLs.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -113,12 +115,7 @@ impl EtagCache {
             api_url: api_url.to_string(),
             entries,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-        std::fs::write(&tmp, serde_json::to_vec(&file)?)?;
-        std::fs::rename(&tmp, path)
+        crate::fsutil::write_atomically(path, &serde_json::to_vec(&file)?)
     }
 }
 

@@ -2,6 +2,8 @@
 //!
 //! The one retry layer of the bot (octocrab's own is compiled out), so that what is retryable
 //! is decided in one place.
+//!
+//! Hand-written, not a retry crate: a pure function of the outcome, tested exhaustively.
 
 use std::time::Duration;
 

@@ -90,11 +90,23 @@ pub fn render_block(job: &JobAnalysis) -> String {
         "{meta}\n{anchor}\n<details data-job-id=\"{id}\" data-run-url=\"{run}\" data-started-at=\"{started}\">\n<summary><b>{name}</b>{DASH}failed step(s): {steps}{suffix}</summary>\n\n{body}\n\n</details>\n",
         anchor = markers::job_anchor(job.job_id),
         id = job.job_id,
-        run = job.run_url,
-        started = job.started_at.as_deref().unwrap_or(""),
-        name = job.job_name,
-        steps = job.steps_text(),
+        run = html(&job.run_url),
+        started = html(job.started_at.as_deref().unwrap_or("")),
+        name = html(&job.job_name),
+        steps = html(&job.steps_text()),
     )
+}
+
+/// Escapes `& < > "` so a value can sit in a double-quoted attribute or in the summary
+/// without ending it (a job name with `"` or `</b>`); [`unhtml`] reads it back.
+fn html(text: &str) -> std::borrow::Cow<'_, str> {
+    html_escape::encode_double_quoted_attribute(text)
+}
+
+/// Reverses [`html`]. The original bot wrote names unescaped; those read back unchanged unless
+/// they happen to contain a complete character reference such as `&amp;`.
+fn unhtml(text: &str) -> String {
+    html_escape::decode_html_entities(text).into_owned()
 }
 
 /// The cause a failed analysis states about itself (`Analysis failed: <why>`), on one line.
@@ -188,7 +200,7 @@ pub fn parse_blocks(text: &str) -> Vec<JobAnalysis> {
         let failed_steps = if steps_raw.is_empty() || steps_raw == "N/A" {
             Vec::new()
         } else {
-            steps_raw.split(',').map(|s| s.trim().to_string()).collect()
+            steps_raw.split(',').map(|s| unhtml(s.trim())).collect()
         };
         let started = caps[3].trim();
         let head_sha = job_meta_re()
@@ -198,9 +210,9 @@ pub fn parse_blocks(text: &str) -> Vec<JobAnalysis> {
             .and_then(|m| m[2].parse::<CommitSha>().ok());
         out.push(JobAnalysis {
             job_id,
-            job_name: caps[4].trim().to_string(),
-            run_url: caps[2].trim().to_string(),
-            started_at: (!started.is_empty()).then(|| started.to_string()),
+            job_name: unhtml(caps[4].trim()),
+            run_url: unhtml(caps[2].trim()),
+            started_at: (!started.is_empty()).then(|| unhtml(started)),
             failed_steps,
             analysis: text[body_start..body_end].trim().to_string(),
             head_sha,
@@ -298,6 +310,63 @@ mod tests {
         assert_eq!(parsed[0].job_id, 555);
         assert_eq!(parsed[0].failed_steps, ["Run test"]);
         assert_eq!(parsed[0].analysis, "### Failed Tests\nbody");
+        assert_eq!(parsed[0].job_name, "unit-test-backend-1-gpu-amd");
+        assert_eq!(
+            parsed[0].run_url,
+            "https://github.com/sgl-project/sglang/actions/runs/9"
+        );
+        assert_eq!(
+            parsed[0].started_at.as_deref(),
+            Some("2026-06-01T01:02:03Z")
+        );
+    }
+
+    #[test]
+    fn markup_in_a_job_name_url_or_step_round_trips_escaped() {
+        let mut j = job(77, &long("x"));
+        j.job_name = r#"test "quoted" & <b>bold</b> > end (a<b)"#.into();
+        j.run_url = r#"https://github.com/o/r/actions/runs/1?a="x"&b=<y>"#.into();
+        j.started_at = Some(r#"2026-11-24T03:15:42Z" onmouseover="x"#.into());
+        j.failed_steps = vec!["Run <test> & \"check\"".into(), "</summary>".into()];
+        let rendered = render_block(&j);
+        assert!(
+            rendered.contains("<summary><b>test &quot;quoted&quot; &amp; &lt;b&gt;bold&lt;/b&gt; &gt; end (a&lt;b)</b>"),
+            "{rendered}"
+        );
+        assert!(
+            rendered.contains(r#"data-run-url="https://github.com/o/r/actions/runs/1?a=&quot;x&quot;&amp;b=&lt;y&gt;""#),
+            "{rendered}"
+        );
+        let parsed = parse_blocks(&rendered);
+        assert_eq!(
+            parsed,
+            vec![JobAnalysis {
+                analysis: j.analysis.trim().to_string(),
+                ..j.clone()
+            }]
+        );
+        assert_eq!(render_block(&parsed[0]), rendered);
+    }
+
+    #[test]
+    fn a_name_that_looks_escaped_round_trips_as_written() {
+        let mut j = job(78, &long("x"));
+        j.job_name = "literal &amp; and &lt;b&gt; &#39;".into();
+        let parsed = parse_blocks(&render_block(&j));
+        assert_eq!(parsed[0].job_name, j.job_name);
+    }
+
+    #[test]
+    fn an_original_block_with_an_unescaped_name_keeps_its_name() {
+        let original = "\n<a id=\"job-556\"></a>\n<details data-job-id=\"556\" data-run-url=\"https://github.com/sgl-project/sglang/actions/runs/9?x=1&y=2\" data-started-at=\"\">\n<summary><b>test (a<b) & c > d</b> — failed step(s): Run <x> & y</summary>\n\nbody\n\n</details>\n";
+        let parsed = parse_blocks(original);
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(parsed[0].job_name, "test (a<b) & c > d");
+        assert_eq!(
+            parsed[0].run_url,
+            "https://github.com/sgl-project/sglang/actions/runs/9?x=1&y=2"
+        );
+        assert_eq!(parsed[0].failed_steps, ["Run <x> & y"]);
     }
 
     #[test]
