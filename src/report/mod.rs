@@ -8,6 +8,8 @@ pub mod daily;
 pub mod extract;
 pub mod located;
 pub mod markers;
+#[cfg(test)]
+mod robustness;
 pub mod sections;
 pub mod tracker;
 
