@@ -12,6 +12,7 @@ pub mod markers;
 mod robustness;
 pub mod sections;
 pub mod tracker;
+pub mod tracker_state;
 
 pub use block::{parse_blocks, render_block, JobAnalysis};
 pub use comment::{is_workflow_part, read_part, read_processed_ids, WorkflowReport};

@@ -1,0 +1,317 @@
+//! The failure tracker's hidden state blob, `<!-- ci-failure-tracker-state:\n{JSON}\n-->`,
+//! read leniently and written back without losing anything.
+//!
+//! Tracker issues are long-lived ledgers written by the original bot, by its single-workflow
+//! prototype (the legacy `pr-test-amd-tracker-state:` prefix) and by us. Whatever they hold
+//! must survive a rewrite: keys we do not know are kept, `job_id` keeps the spelling it was
+//! stored with (`123`, `"123"`, `""` or `null`), and dates that do not parse are kept as
+//! text. Types apply after reading ([`TrackerEntry::job_id`], [`TrackerEntry::first_seen`]).
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use crate::domain::lenient::Kept;
+use crate::domain::{Day, JobId};
+
+/// Prefix of the blob we write.
+pub const STATE_PREFIX: &str = "<!-- ci-failure-tracker-state:";
+/// Prefix of the prototype's blob, read when the current one is absent.
+pub const LEGACY_STATE_PREFIX: &str = "<!-- pr-test-amd-tracker-state:";
+/// End of either blob.
+const STATE_END: &str = "-->";
+
+/// One tracked test, keyed by `test_file::test_function` in [`TrackerState`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrackerEntry {
+    /// File of the test, as the report named it.
+    #[serde(default, deserialize_with = "text")]
+    pub test_file: String,
+    /// Function (or `Class::method`) of the test.
+    #[serde(default, deserialize_with = "text")]
+    pub test_function: String,
+    /// Failure cluster of the latest sighting.
+    #[serde(default, deserialize_with = "text")]
+    pub cluster: String,
+    /// One-line error of the latest sighting.
+    #[serde(default, deserialize_with = "text")]
+    pub error: String,
+    /// Regression status line of the latest sighting.
+    #[serde(default, deserialize_with = "text")]
+    pub status: String,
+    /// The upstream job page of the latest sighting.
+    #[serde(default, deserialize_with = "text")]
+    pub job_url: String,
+    /// The job id as stored (number, string or null).
+    #[serde(default)]
+    pub job_id: Kept<JobId>,
+    /// Deep link into the day's report, or "".
+    #[serde(default, deserialize_with = "text")]
+    pub detail_url: String,
+    /// When the job started, verbatim.
+    #[serde(default, deserialize_with = "text")]
+    pub run_started_at: String,
+    /// Last day the test failed.
+    #[serde(default)]
+    pub last_seen: Kept<Day>,
+    /// First day the test failed (never re-dated).
+    #[serde(default)]
+    pub first_seen: Kept<Day>,
+    /// Keys this version does not know, kept for whoever wrote them.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl TrackerEntry {
+    /// The job id, when the stored value is one.
+    pub fn job_id(&self) -> Option<JobId> {
+        self.job_id.get().copied()
+    }
+
+    /// The first day the test failed, when stored as a date.
+    pub fn first_seen(&self) -> Option<Day> {
+        self.first_seen.get().copied()
+    }
+
+    /// The last day the test failed, when stored as a date.
+    pub fn last_seen(&self) -> Option<Day> {
+        self.last_seen.get().copied()
+    }
+}
+
+/// An entry as stored: one we can read, or anything else, kept as it was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StoredEntry {
+    /// An object: the tracker's schema, read leniently.
+    Entry(Box<TrackerEntry>),
+    /// Not an object (someone edited the blob by hand): left untouched.
+    Raw(Value),
+}
+
+/// The whole blob: entries in first-seen order, as the original kept them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TrackerState {
+    /// `test_file::test_function` → entry.
+    pub entries: IndexMap<String, StoredEntry>,
+}
+
+/// Why a blob was not used (the caller logs it and starts from what else it has).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// The blob's JSON does not parse.
+    #[error("tracker state after {prefix:?} is corrupt: {message}")]
+    Corrupt {
+        /// Which prefix held it.
+        prefix: &'static str,
+        /// The JSON error.
+        message: String,
+    },
+}
+
+impl TrackerState {
+    /// Reads the state from a tracker issue's body: the current prefix first, then the legacy
+    /// one; for each, the first blob, up to the first `-->`. A corrupt blob is reported and the
+    /// next prefix tried; a blob that is not a JSON object is skipped; nothing found is empty.
+    pub fn load(body: &str) -> (TrackerState, Vec<StateError>) {
+        let mut problems = Vec::new();
+        for prefix in [STATE_PREFIX, LEGACY_STATE_PREFIX] {
+            let Some(start) = body.find(prefix) else {
+                continue;
+            };
+            let rest = &body[start + prefix.len()..];
+            let Some(end) = rest.find(STATE_END) else {
+                continue;
+            };
+            match serde_json::from_str::<Value>(rest[..end].trim()) {
+                Ok(Value::Object(map)) => match serde_json::from_value(Value::Object(map)) {
+                    Ok(state) => return (state, problems),
+                    Err(e) => problems.push(StateError::Corrupt {
+                        prefix,
+                        message: e.to_string(),
+                    }),
+                },
+                Ok(_) => {}
+                Err(e) => problems.push(StateError::Corrupt {
+                    prefix,
+                    message: e.to_string(),
+                }),
+            }
+        }
+        (TrackerState::default(), problems)
+    }
+
+    /// The blob as written into the issue body: one key per line, no indentation, non-ASCII
+    /// as is. A `-->` inside a value (test names and errors come from logs) is escaped so it
+    /// cannot end the HTML comment early.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"");
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+        self.serialize(&mut ser)
+            .expect("a JSON value always serialises");
+        let json = String::from_utf8(out).expect("serde_json writes UTF-8");
+        format!(
+            "{STATE_PREFIX}\n{}\n{STATE_END}",
+            json.replace("-->", "--\\u003e")
+        )
+    }
+}
+
+/// A text field as stored: a string, or `null`/a number/a boolean read as its text.
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A blob as the original bot wrote it, with each spelling of `job_id` it produced and a
+    /// key this version does not know.
+    const ORIGINAL: &str = r#"# tracker
+<!-- ci-failure-tracker-state:
+{
+"test/srt/test_a.py::test_x": {
+"test_file": "test/srt/test_a.py",
+"test_function": "test_x",
+"cluster": "HIP OOM",
+"error": "RuntimeError: HIP out of memory",
+"status": "New",
+"job_url": "https://github.com/sgl-project/sglang/actions/runs/1/job/123",
+"job_id": "123",
+"detail_url": "",
+"run_started_at": "2026-11-20T06:41:00Z",
+"last_seen": "2026-11-20",
+"first_seen": "2026-11-18",
+"triaged_by": "HaiShaw"
+},
+"test/srt/test_b.py::test_y": {
+"test_file": "test/srt/test_b.py",
+"test_function": "test_y",
+"job_id": "",
+"last_seen": "2026-11-19",
+"first_seen": "sometime"
+},
+"test/srt/test_c.py::test_z": {
+"test_file": "test/srt/test_c.py",
+"test_function": "test_z",
+"job_id": null,
+"last_seen": "2026-11-19",
+"first_seen": "2026-11-19"
+},
+"test/srt/test_d.py::test_w": {
+"test_file": "test/srt/test_d.py",
+"job_id": 456,
+"first_seen": "2026-11-17"
+}
+}
+-->
+"#;
+
+    fn entry<'a>(state: &'a TrackerState, key: &str) -> &'a TrackerEntry {
+        match &state.entries[key] {
+            StoredEntry::Entry(e) => e,
+            StoredEntry::Raw(v) => panic!("{key} was not read: {v}"),
+        }
+    }
+
+    #[test]
+    fn an_original_state_reads_with_every_job_id_spelling_and_writes_back_unchanged() {
+        let (state, problems) = TrackerState::load(ORIGINAL);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(state.entries.len(), 4);
+        let a = entry(&state, "test/srt/test_a.py::test_x");
+        assert_eq!(a.job_id(), Some(JobId::new(123)));
+        assert_eq!(
+            a.first_seen().map(|d| d.to_string()).as_deref(),
+            Some("2026-11-18")
+        );
+        assert_eq!(a.other["triaged_by"], "HaiShaw", "an unknown key is kept");
+        assert_eq!(entry(&state, "test/srt/test_b.py::test_y").job_id(), None);
+        assert_eq!(
+            entry(&state, "test/srt/test_b.py::test_y").first_seen(),
+            None
+        );
+        assert_eq!(entry(&state, "test/srt/test_c.py::test_z").job_id(), None);
+        assert_eq!(
+            entry(&state, "test/srt/test_d.py::test_w").job_id(),
+            Some(JobId::new(456))
+        );
+
+        let written = state.render();
+        let (again, _) = TrackerState::load(&written);
+        assert_eq!(again, state, "a rewrite loses nothing");
+        for kept in [
+            r#""job_id": "123""#,
+            r#""job_id": """#,
+            r#""job_id": null"#,
+            r#""job_id": 456"#,
+            r#""triaged_by": "HaiShaw""#,
+            r#""first_seen": "sometime""#,
+        ] {
+            assert!(
+                written.contains(kept),
+                "{kept} not written back:\n{written}"
+            );
+        }
+        let order: Vec<&String> = again.entries.keys().collect();
+        assert_eq!(
+            order[0], "test/srt/test_a.py::test_x",
+            "first-seen order is kept"
+        );
+        assert_eq!(order[3], "test/srt/test_d.py::test_w");
+    }
+
+    #[test]
+    fn the_legacy_prefix_is_read_when_the_current_one_is_absent_and_never_written() {
+        let legacy = ORIGINAL.replace(STATE_PREFIX, LEGACY_STATE_PREFIX);
+        let (state, _) = TrackerState::load(&legacy);
+        assert_eq!(state.entries.len(), 4);
+        assert!(state.render().starts_with(STATE_PREFIX));
+    }
+
+    #[test]
+    fn a_corrupt_current_blob_falls_back_to_the_legacy_one_and_is_reported() {
+        let body = format!(
+            "{STATE_PREFIX}\n{{not json\n-->\n{LEGACY_STATE_PREFIX}\n{{\"k\": {{\"test_file\": \"f\"}}}}\n-->"
+        );
+        let (state, problems) = TrackerState::load(&body);
+        assert_eq!(state.entries.len(), 1);
+        assert_eq!(problems.len(), 1);
+        let (empty, _) = TrackerState::load("no blob here");
+        assert!(empty.entries.is_empty());
+    }
+
+    #[test]
+    fn a_value_holding_the_comment_end_cannot_close_the_blob() {
+        let mut state = TrackerState::default();
+        state.entries.insert(
+            "t.py::x".into(),
+            StoredEntry::Entry(Box::new(TrackerEntry {
+                error: "assert a --> b".into(),
+                ..TrackerEntry::default()
+            })),
+        );
+        let written = state.render();
+        assert_eq!(written.matches("-->").count(), 1, "{written}");
+        let (back, _) = TrackerState::load(&written);
+        assert_eq!(back, state);
+    }
+
+    #[test]
+    fn an_entry_that_is_not_an_object_is_kept_raw() {
+        let body = format!("{STATE_PREFIX}\n{{\"k\": [1, 2]}}\n-->");
+        let (state, _) = TrackerState::load(&body);
+        assert_eq!(
+            state.entries["k"],
+            StoredEntry::Raw(serde_json::json!([1, 2]))
+        );
+        assert!(state.render().contains("[\n1,\n2\n]"));
+    }
+}
