@@ -62,6 +62,15 @@ pub enum LogFormat {
     Json,
 }
 
+impl From<LogFormat> for crate::logging::LineFormat {
+    fn from(f: LogFormat) -> Self {
+        match f {
+            LogFormat::Text => crate::logging::LineFormat::Text,
+            LogFormat::Json => crate::logging::LineFormat::Json,
+        }
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {

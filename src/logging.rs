@@ -5,7 +5,6 @@ use std::io::Write;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::LogFormat;
 use crate::redact::Redactor;
 
 /// Writes one formatted event to stderr after removing secrets from it.
@@ -56,8 +55,18 @@ impl<'a> MakeWriter<'a> for RedactingMakeWriter {
     }
 }
 
+/// How log lines are written: for people (plain text) or for log collectors (one JSON
+/// object a line). The command line's `--log-format` maps onto it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineFormat {
+    /// Plain text lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
 /// Installs the global subscriber. `RUST_LOG` wins over `-v`/`-q`.
-pub fn init(verbose: u8, quiet: u8, format: LogFormat, redactor: Redactor) {
+pub fn init(verbose: u8, quiet: u8, format: LineFormat, redactor: Redactor) {
     let level = match (verbose, quiet) {
         (0, 0) => "info",
         (1, _) => "debug",
@@ -73,7 +82,7 @@ pub fn init(verbose: u8, quiet: u8, format: LogFormat, redactor: Redactor) {
         .with_writer(writer)
         .with_target(false);
     let _ = match format {
-        LogFormat::Text => builder.with_ansi(false).try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        LineFormat::Text => builder.with_ansi(false).try_init(),
+        LineFormat::Json => builder.json().try_init(),
     };
 }

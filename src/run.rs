@@ -26,7 +26,7 @@ pub fn run() -> i32 {
     crate::logging::init(
         cli.global.verbose,
         cli.global.quiet,
-        cli.global.log_format,
+        cli.global.log_format.into(),
         redactor.clone(),
     );
     crate::progress::init(

@@ -10,7 +10,7 @@ use crate::logs::{render_markdown, Analyzer, ReportContext};
 use crate::redact::Redactor;
 
 /// Streams the log through the analyser and prints the report (Markdown or JSON).
-pub fn run(args: &AnalyzeLogArgs, format: Format, redactor: &Redactor) -> Result<i32> {
+pub(crate) fn run(args: &AnalyzeLogArgs, format: Format, redactor: &Redactor) -> Result<i32> {
     let mut reader: Box<dyn Read> = if args.file.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {

@@ -49,7 +49,7 @@ fn api_analyst(config: &Config) -> Result<ApiAnalyst> {
 }
 
 /// The analyst for this run: the chosen backend, falling back to the builtin analyser.
-pub async fn analyst_for(config: &Config) -> Result<Box<dyn Backend>> {
+pub(crate) async fn analyst_for(config: &Config) -> Result<Box<dyn Backend>> {
     let builtin: Box<dyn Backend> = Box::new(BuiltinAnalyst);
     let backend = &config.backend;
     let mut chain: Vec<Box<dyn Backend>> = Vec::new();

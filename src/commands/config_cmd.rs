@@ -3,7 +3,7 @@
 use crate::config::Resolved;
 
 /// Prints the effective configuration; secrets appear only as `[REDACTED]` with their source.
-pub fn run(resolved: &Resolved) -> anyhow::Result<i32> {
+pub(crate) fn run(resolved: &Resolved) -> anyhow::Result<i32> {
     print!("{}", resolved.to_annotated_toml());
     Ok(super::EXIT_OK)
 }

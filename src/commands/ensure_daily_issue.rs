@@ -8,7 +8,7 @@ use crate::daily_issue::{self, Resolution};
 use crate::domain::IssueRef;
 
 /// Prints `Created daily issue #N for DATE` or `Found daily issue #N for DATE`.
-pub async fn run(config: &Config) -> Result<i32> {
+pub(crate) async fn run(config: &Config) -> Result<i32> {
     require_token(config)?;
     let bot_repo = require_bot_repo(config)?;
     let client = github_client(config)?;

@@ -129,7 +129,7 @@ pub(crate) struct Call {
 
 impl Call {
     /// A GET of a JSON resource.
-    pub fn get(path: impl Into<String>) -> Self {
+    pub(crate) fn get(path: impl Into<String>) -> Self {
         Call {
             method: Method::GET,
             path: path.into(),

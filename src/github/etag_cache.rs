@@ -14,13 +14,13 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// Bodies larger than this are not written to the file (a huge listing is re-read instead).
-pub const MAX_SAVED_ENTRY: usize = 4 * 1024 * 1024;
+pub(crate) const MAX_SAVED_ENTRY: usize = 4 * 1024 * 1024;
 /// The file format; a different version is ignored.
 const VERSION: u32 = 1;
 
 /// One cached answer.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub etag: String,
     pub body: Bytes,
     /// Read or stored by this process (only these are saved).
@@ -29,7 +29,7 @@ pub struct Entry {
 
 /// ETag → body, keyed by `accept path`.
 #[derive(Debug, Default)]
-pub struct EtagCache {
+pub(crate) struct EtagCache {
     entries: HashMap<String, Entry>,
 }
 
@@ -50,14 +50,14 @@ struct FileEntry {
 
 impl EtagCache {
     /// The entry for `key`, marked as used.
-    pub fn get(&mut self, key: &str) -> Option<(String, Bytes)> {
+    pub(crate) fn get(&mut self, key: &str) -> Option<(String, Bytes)> {
         let entry = self.entries.get_mut(key)?;
         entry.used = true;
         Some((entry.etag.clone(), entry.body.clone()))
     }
 
     /// Stores a fresh answer.
-    pub fn insert(&mut self, key: String, etag: String, body: Bytes) {
+    pub(crate) fn insert(&mut self, key: String, etag: String, body: Bytes) {
         self.entries.insert(
             key,
             Entry {
@@ -70,7 +70,7 @@ impl EtagCache {
 
     /// Adds the entries of a saved cache of `api_url`; returns how many. A missing, corrupt,
     /// foreign or older file adds nothing (it is only a cache).
-    pub fn load(&mut self, path: &Path, api_url: &str) -> usize {
+    pub(crate) fn load(&mut self, path: &Path, api_url: &str) -> usize {
         let Ok(text) = std::fs::read(path) else {
             return 0;
         };
@@ -96,7 +96,7 @@ impl EtagCache {
     }
 
     /// Writes the entries this process used (atomically: a temporary file, then a rename).
-    pub fn save(&self, path: &Path, api_url: &str) -> std::io::Result<()> {
+    pub(crate) fn save(&self, path: &Path, api_url: &str) -> std::io::Result<()> {
         let mut entries: Vec<FileEntry> = self
             .entries
             .iter()

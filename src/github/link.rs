@@ -1,7 +1,7 @@
 //! Parsing of the `Link` response header that GitHub uses for pagination.
 
 /// The URL of the `rel="next"` page, if the header names one.
-pub fn next_page(link_header: &str) -> Option<&str> {
+pub(crate) fn next_page(link_header: &str) -> Option<&str> {
     link_header.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;
         let url = url.trim().strip_prefix('<')?.strip_suffix('>')?;

@@ -1,6 +1,9 @@
 //! Integration tests: the real `sglang-bot` binary, run as a user or a workflow would.
 //! One test crate (faster to link than one per file); scenarios live in the submodules.
 
+// A test binary has no public API: `pub` here only shares helpers between its modules.
+#![allow(unreachable_pub)]
+
 mod agent_backend;
 mod analyze_log;
 mod api_backend;
@@ -10,6 +13,7 @@ mod daily_issue;
 mod github_client;
 mod guards_doc;
 mod harness;
+mod layers;
 mod monitor;
 mod monitor_guards;
 mod secrets;

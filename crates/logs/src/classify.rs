@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::scan::{Mask, RULE_BITS};
+use crate::mask::{Mask, RULE_BITS};
 use crate::{Category, Evidence, FailedTest, Step};
 
 /// What a rule looks at.
@@ -209,7 +209,7 @@ pub static RULES: &[Rule] = &[
 ];
 
 /// Per-line matching of the `Line` rules, remembering the first hit of each.
-pub struct LineRules {
+pub(crate) struct LineRules {
     /// For each line rule (by mask bit), the index of its rule in [`RULES`].
     rule_of: &'static [usize],
     hits: Vec<Option<(u64, String)>>,
@@ -239,7 +239,7 @@ pub(crate) fn line_rule_needles() -> Vec<&'static str> {
 
 impl LineRules {
     /// No hits yet.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let (rule_of, _) = line_matcher();
         LineRules {
             rule_of,
@@ -248,7 +248,7 @@ impl LineRules {
     }
 
     /// Looks at one cleaned line whose needles are in `mask`.
-    pub fn feed(&mut self, line: &[u8], line_no: u64, mask: Mask) {
+    pub(crate) fn feed(&mut self, line: &[u8], line_no: u64, mask: Mask) {
         let mut bits = mask & ((1 << RULE_BITS) - 1);
         while bits != 0 {
             let bit = bits.trailing_zeros() as usize;
@@ -273,7 +273,7 @@ impl Default for LineRules {
 
 /// The category and why.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     pub category: Category,
     pub rule: Option<&'static str>,
     pub reason: String,
@@ -283,11 +283,11 @@ pub struct Verdict {
 }
 
 /// Applies the rule table.
-pub struct Classifier;
+pub(crate) struct Classifier;
 
 impl Classifier {
     /// The verdict for a finished log.
-    pub fn decide(
+    pub(crate) fn decide(
         lines: &LineRules,
         evidence: &[Evidence],
         context: &[Evidence],

@@ -6,10 +6,13 @@
 //! failure into a small taxonomy by an ordered rule table, and computes versioned failure
 //! signatures that stay equal across days and workflows.
 
+#![warn(missing_docs)]
+
 mod analyzer;
 mod classify;
 pub mod linebuf;
 mod markdown;
+mod mask;
 pub mod prefilter;
 mod scan;
 mod signature;
@@ -50,19 +53,25 @@ impl Default for Options {
 /// The analysis of one job log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogAnalysis {
+    /// Version of this structure as serialised (`analyze-log --format json`).
     pub schema_version: u32,
     /// Lines read (a final line without newline included).
     pub lines: u64,
+    /// Bytes read.
     pub bytes: u64,
     /// Lines longer than the analysed prefix.
     pub long_lines: u64,
+    /// Every step, in log order.
     pub steps: Vec<Step>,
     /// Index into `steps` of the step the job failed in, if it failed.
     pub failing_step: Option<usize>,
+    /// Tests named as failing, each once.
     pub failed_tests: Vec<FailedTest>,
     /// pytest's or unittest's closing summary, e.g. `1 failed, 412 passed in 7803.11s`.
     pub test_summary: Option<String>,
+    /// The error lines worth showing, with where they are.
     pub evidence: Vec<Evidence>,
+    /// What kind of failure this is.
     pub category: Category,
     /// Why: the rule that decided and the line it matched.
     pub reason: String,
@@ -87,8 +96,11 @@ pub struct Step {
     pub title: Option<String>,
     /// 1-based line range in the log (markers excluded).
     pub first_line: u64,
+    /// Last line of the step (1-based, inclusive).
     pub last_line: u64,
+    /// Lines in the step.
     pub line_count: u64,
+    /// Seconds from its first to its last timestamp, when the log has timestamps.
     pub duration_secs: Option<f64>,
     /// Saw an `##[error]` line.
     pub failed: bool,
@@ -109,8 +121,11 @@ impl Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceSource {
+    /// A `##[error]` annotation GitHub wrote.
     Annotation,
+    /// An exception or error line of the tool itself.
     Exception,
+    /// The last lines of a failing step with no better line.
     Tail,
     /// A line just before an `##[error]` annotation (kept apart from the original's three
     /// kinds, in [`LogAnalysis::error_context`]).
@@ -126,6 +141,7 @@ pub struct Evidence {
     pub line: u64,
     /// 1-based line inside the step, as the original numbered it.
     pub line_in_step: u64,
+    /// What kind of line it is.
     pub source: EvidenceSource,
     /// The message, at most 200 characters.
     pub text: String,
@@ -135,8 +151,11 @@ pub struct Evidence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TestRunner {
+    /// pytest (`FAILED file::test`).
     Pytest,
+    /// unittest (`FAIL: test (module.Class)`).
     Unittest,
+    /// A suite runner that runs files (`run_suite.py`, `run_test.py`).
     Suite,
 }
 
@@ -145,14 +164,17 @@ pub enum TestRunner {
 pub struct FailedTest {
     /// `path/to/test_x.py::Class::test_y`, `module.Class.test_y`, or a suite file path.
     pub id: String,
+    /// The test file, when the runner names one.
     pub file: Option<String>,
     /// The test function (or the file, for suite-level failures).
     pub name: String,
+    /// The runner that printed it.
     pub runner: TestRunner,
     /// The first assertion or exception message.
     pub message: Option<String>,
     /// `ERROR` rather than `FAILED` (a setup/collection error).
     pub error: bool,
+    /// Killed by a time limit rather than failing an assertion.
     pub timed_out: bool,
     /// 1-based line where it was first reported.
     pub line: u64,
@@ -162,12 +184,19 @@ pub struct FailedTest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
+    /// Tests failed.
     TestFailure,
+    /// A step or test ran out of time.
     Timeout,
+    /// The GPU or its driver failed (out of memory, memory access fault, RCCL).
     GpuError,
+    /// Building or installing failed before any test ran.
     BuildFailure,
+    /// The runner or the network failed, not the code.
     Infrastructure,
+    /// Someone or something cancelled the job.
     Cancelled,
+    /// Only a gate step failed (it reports other jobs' failures).
     GateOnly,
     /// The job failed but no rule says why.
     Unknown,

@@ -11,20 +11,7 @@ use std::sync::OnceLock;
 use aho_corasick::AhoCorasick;
 use memchr::memmem::Finder;
 
-/// Which needles a line holds.
-pub type Mask = u64;
-
-/// Bits below this one belong to the classification rules (bit i = line rule i).
-pub const RULE_BITS: u32 = 48;
-/// `Error` or `ERROR`.
-pub const ERROR_WORD: Mask = 1 << 48;
-pub const EXCEPTION: Mask = 1 << 49;
-pub const FAILURE: Mask = 1 << 50;
-pub const FAILED: Mask = 1 << 51;
-/// `✗` or `❌` (suite runners).
-pub const CROSS: Mask = 1 << 52;
-/// `##[error]`.
-pub const ANNOTATION: Mask = 1 << 53;
+pub(crate) use crate::mask::*;
 
 const EXTRA: &[(&str, Mask)] = &[
     ("Error", ERROR_WORD),
@@ -69,7 +56,7 @@ fn table() -> &'static Table {
 }
 
 /// The mask of one line searched on its own (lines assembled across chunks, group titles).
-pub fn line_mask(line: &[u8]) -> Mask {
+pub(crate) fn line_mask(line: &[u8]) -> Mask {
     let t = table();
     t.ac.find_overlapping_iter(line)
         .fold(0, |m, hit| m | t.bit_of[hit.pattern().as_usize()])
@@ -77,14 +64,14 @@ pub fn line_mask(line: &[u8]) -> Mask {
 
 /// Where the current chunk holds needles, consumed line by line in order.
 #[derive(Debug, Default)]
-pub struct ChunkHits {
+pub(crate) struct ChunkHits {
     starts: Vec<usize>,
     cursor: usize,
 }
 
 impl ChunkHits {
     /// Searches a whole chunk once.
-    pub fn scan(&mut self, chunk: &[u8]) {
+    pub(crate) fn scan(&mut self, chunk: &[u8]) {
         self.starts.clear();
         self.cursor = 0;
         self.starts
@@ -92,7 +79,7 @@ impl ChunkHits {
     }
 
     /// Whether the chunk's bytes `start..end` hold a needle; calls come in increasing order.
-    pub fn any(&mut self, start: usize, end: usize) -> bool {
+    pub(crate) fn any(&mut self, start: usize, end: usize) -> bool {
         while self.cursor < self.starts.len() && self.starts[self.cursor] < start {
             self.cursor += 1;
         }
@@ -105,7 +92,7 @@ impl ChunkHits {
 }
 
 /// Case-sensitive confirmations of mask bits, built once.
-pub struct Needles {
+pub(crate) struct Needles {
     pub error: Finder<'static>,
     pub error_caps: Finder<'static>,
     pub exception: Finder<'static>,
@@ -115,7 +102,7 @@ pub struct Needles {
 }
 
 /// The shared [`Needles`].
-pub fn needles() -> &'static Needles {
+pub(crate) fn needles() -> &'static Needles {
     static N: OnceLock<Needles> = OnceLock::new();
     N.get_or_init(|| Needles {
         error: Finder::new(b"Error"),
@@ -128,7 +115,7 @@ pub fn needles() -> &'static Needles {
 }
 
 /// Whether `line` holds `Error` or `Exception` (case-sensitive), given its mask.
-pub fn has_exception_word(line: &[u8], mask: Mask) -> bool {
+pub(crate) fn has_exception_word(line: &[u8], mask: Mask) -> bool {
     let n = needles();
     (mask & ERROR_WORD != 0 && n.error.find(line).is_some())
         || (mask & EXCEPTION != 0 && n.exception.find(line).is_some())

@@ -79,7 +79,7 @@ fn exception_type(message: &str) -> Option<&str> {
 
 /// Signatures of the failures found: one per failed test (test id + exception type), or one
 /// for the deciding error line.
-pub fn signatures(
+pub(crate) fn signatures(
     category: Category,
     tests: &[FailedTest],
     evidence: &[Evidence],

@@ -54,7 +54,7 @@ fn patterns() -> &'static Patterns {
 }
 
 /// Collects failed tests line by line.
-pub struct TestCollector {
+pub(crate) struct TestCollector {
     tests: Vec<FailedTest>,
     by_id: HashMap<String, usize>,
     summary: Option<String>,
@@ -70,7 +70,7 @@ pub struct TestCollector {
 
 impl TestCollector {
     /// A collector keeping at most `max` tests.
-    pub fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize) -> Self {
         TestCollector {
             tests: Vec::new(),
             by_id: HashMap::new(),
@@ -84,7 +84,7 @@ impl TestCollector {
 
     /// Looks at one cleaned line.
     /// Looks at one cleaned line whose needles are in `mask` (see [`crate::scan`]).
-    pub fn feed(&mut self, line: &[u8], line_no: u64, mask: Mask) {
+    pub(crate) fn feed(&mut self, line: &[u8], line_no: u64, mask: Mask) {
         let n = scan::needles();
         let first = line[0];
         if let Some((index, left)) = self.unittest_open {
@@ -255,7 +255,7 @@ impl TestCollector {
     }
 
     /// The tests in the order first seen, and the runner's summary line.
-    pub fn finish(self) -> (Vec<FailedTest>, Option<String>) {
+    pub(crate) fn finish(self) -> (Vec<FailedTest>, Option<String>) {
         (self.tests, self.summary)
     }
 }
