@@ -1,7 +1,7 @@
 //! Runs the Claude Code CLI (`claude -p`) for one analysis and gets its answer back, even when
 //! the run times out or prints nothing.
 //!
-//! Differences from the original runner, each fixing a defect the spec lists:
+//! Differences from the original runner, each fixing one of its defects:
 //! - the prompt goes on stdin (no argv size limit, and it never shows in `ps`);
 //! - `--output-format json` and a forced `--session-id`, so the result is parsed rather than
 //!   guessed and recovery reads *this* run's session log, not the newest file of a shared cwd;

@@ -81,7 +81,7 @@ pub fn failed_steps(job: &Job) -> Vec<String> {
             matches!(&s.conclusion, Some(c) if *c != Conclusion::Success && *c != Conclusion::Skipped)
         })
         .collect();
-    // In the order they ran (W28: the original sorted by name, which hides the first failure).
+    // In the order they ran (M-W28: the original sorted by name, which hides the first failure).
     steps.sort_by_key(|s| s.number);
     let mut names: Vec<String> = Vec::with_capacity(steps.len());
     for s in steps {

@@ -103,7 +103,7 @@ pub fn cross_job_summary(analyses: &[JobAnalysis]) -> Option<String> {
 }
 
 /// A run of the lookback window as GitHub lists it, green ones included: without them
-/// "failed in every run" would hide the passes in between (W25).
+/// "failed in every run" would hide the passes in between (M-W25 in tests/GUARDS.md).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowRun {
     pub id: RunId,

@@ -1,7 +1,9 @@
 //! The failure tracker's rows read from per-job reports without any model: the deterministic
 //! reader the tracker falls back on (and the builtin backend's answer to the tracker task).
 //! Its rules are the original's, kept exactly so a tracker issue does not change when the
-//! bot is replaced (spec: summary-and-tracker §3.6, Guards G45–G48).
+//! bot is replaced: only the first `### Failed Tests` section of a report is read, only its
+//! well-formed table rows count, cluster and status are the first lines of their sections,
+//! and a job link has one `/job/` segment (ST-G45–ST-G48 in tests/GUARDS.md).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,6 @@
 //! `monitor` end to end: the real binary against the fake GitHub, with the builtin analyser so
-//! every report is deterministic. Guard numbers refer to spec/monitor.md §9.
+//! every report is deterministic. Guard codes (`M-G…`) point at tests/GUARDS.md, which says
+//! what each one pins.
 
 use std::path::Path;
 
@@ -161,7 +162,7 @@ fn first_tick_creates_the_daily_issue_and_one_comment_per_failed_workflow_naming
         assert!(text.contains(test), "{test} missing:\n{text}");
     }
     assert!(text.contains("librocm_smi64.so.1"), "{text}");
-    // G13/G14: the cancelled job and the gate job are not analysed.
+    // M-G13/M-G14 (tests/GUARDS.md): the cancelled job and the gate job are not analysed.
     assert!(
         !text.contains("54000001003"),
         "cancelled job analysed:\n{text}"
@@ -187,7 +188,7 @@ fn g59_second_tick_with_nothing_new_makes_no_write() {
     let out = tick(&fake).env("GITHUB_OUTPUT", "gh-output.txt").success();
     assert!(writes(&fake).is_empty(), "{:?}\n{out}", writes(&fake));
     assert!(out.stderr.contains("0 writes"), "{out}");
-    // G62: nothing new, so no failures to report.
+    // M-G62: nothing new, so no failures to report.
     let outputs = std::fs::read_to_string(out.dir.join("gh-output.txt")).unwrap();
     assert_eq!(outputs, "has_failures=false\n");
 }
@@ -259,12 +260,12 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
         "{body}"
     );
     assert!(body.contains("test_evict"), "{body}");
-    // G57: two analyses today, so part 1 now opens with the cross-job summary.
+    // M-G57: two analyses today, so part 1 now opens with the cross-job summary.
     assert!(
         body.contains("### Summary\n\n**Counts**: 2 failures · 2 clusters"),
         "{body}"
     );
-    // G58: a second run, so a cross-run comment appears, naming both runs.
+    // M-G58: a second run, so a cross-run comment appears, naming both runs.
     let cross = cross_run_comments(&fake, issue, PR_TEST);
     assert_eq!(cross.len(), 1);
     assert!(cross[0]
@@ -286,7 +287,7 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
     tick(&fake).success();
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
 
-    // G58: a third run updates the cross-run comment in place, found by its marker.
+    // M-G58: a third run updates the cross-run comment in place, found by its marker.
     fake.add(scenario(
         json!({"repos": {UPSTREAM: {"workflows": {PR_TEST: [
             pr_run(19000002003, 54000002301, "2026-11-24T05:30:00Z", "2026-11-24T05:31:00Z")
@@ -456,7 +457,7 @@ fn stdout_output_prints_the_parts_and_writes_nothing() {
         .stdout
         .contains("<!-- processed_job_ids: 54000001001,54000001002 -->"));
     assert!(out.stdout.contains("test_version_command"));
-    // G64: each workflow's parts follow a rule of 60 `=`.
+    // M-G64: each workflow's parts follow a rule of 60 `=`.
     assert!(
         out.stdout
             .contains(&format!("{}\n<!-- processed_job_ids:", "=".repeat(60))),

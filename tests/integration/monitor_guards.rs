@@ -1,6 +1,6 @@
-//! `monitor` Guards of spec/monitor.md §9 that need more than the sample scenario: backend
-//! downgrades, run filtering, listing and write failures. Each test is named after its Guard;
-//! `tests/GUARDS.md` maps every Guard to its tests.
+//! `monitor` Guards that need more than the sample scenario: backend downgrades, run
+//! filtering, listing and write failures. Each test is named after its Guard (`g20_…` is
+//! M-G20); `tests/GUARDS.md` says what every Guard pins and maps it to its tests.
 
 use std::path::Path;
 

@@ -1,8 +1,9 @@
 //! The large-log prefilter: what of a job log fits into an LLM prompt.
 //!
-//! The original's `prefilter_large_step_log` (spec/monitor.md §3.6), with its windows and caps,
+//! The original's `prefilter_large_step_log`, with its windows and caps,
 //! for logs whose lines are under [`MAX_LINE`](crate::linebuf::MAX_LINE) bytes; one change:
-//! counters and options such as `0 failed` or `--timeout=` no longer open windows (W10). A log of at most
+//! counters and options such as `0 failed` or `--timeout=` no longer open windows (M-W10 in
+//! tests/GUARDS.md at the repository root). A log of at most
 //! [`MAX_CHARS`] characters passes unchanged; a larger one keeps its first 100 and last 200
 //! lines and a window of 30 lines before and 10 after every keyword line, with a marker for
 //! each gap; if that is still too long, its first quarter and its end are kept around a
@@ -44,7 +45,7 @@ fn keywords() -> &'static Regex {
 
 /// Counters and options that only look like trouble (`0 failed`, `errors=0`, `timeout=600`,
 /// `--fail-fast`, `killed 0`). The original matched them, so most big logs hit the final cut
-/// and lost the context around the real error (W10); here they are blanked before the
+/// and lost the context around the real error (M-W10); here they are blanked before the
 /// keyword search, so a line holding only them is not a hit while one with a real error is.
 fn benign() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();

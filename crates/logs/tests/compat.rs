@@ -1,5 +1,5 @@
-//! Compatibility with the original bot's step split and error-line extraction
-//! (spec/monitor.md §3.4–3.5, Guards G30–G36), on small logs built for each rule.
+//! Compatibility with the original bot's step split and error-line extraction (Guards
+//! M-G30–M-G36 in tests/GUARDS.md at the repository root), on small logs built for each rule.
 
 use sglang_logs::{analyze_bytes, EvidenceSource, LogAnalysis};
 
