@@ -1,7 +1,13 @@
 //! The CI monitor: one tick finds new failed jobs of the watched workflows, analyses them
 //! and keeps one comment (in parts) per workflow on the day's issue.
 
+#![warn(clippy::too_many_lines)]
+
+mod analyse;
+mod context;
+mod listing;
 pub mod publish;
+mod render;
 pub mod select;
 pub mod tick;
 

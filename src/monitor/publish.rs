@@ -6,10 +6,14 @@
 
 use anyhow::{Context, Result};
 
-use crate::domain::{CommentId, IssueNumber};
+use super::context::TickContext;
+use super::listing::Known;
+use super::render::{render, RenderInput};
+use crate::domain::{CommentId, IssueNumber, IssueRef};
 use crate::github::models::Comment;
 use crate::github::{Client, GithubError};
 use crate::report::located::{self, Located, PostedComment};
+use crate::report::JobAnalysis;
 
 /// The comments written by `bot_login` (compared ignoring case), as the pure readers take them.
 pub fn own_comments(comments: &[Comment], bot_login: &str) -> Vec<PostedComment> {
@@ -34,6 +38,102 @@ pub struct Written {
     pub created: Vec<CommentId>,
     pub updated: Vec<CommentId>,
     pub deleted: Vec<CommentId>,
+}
+
+/// What publishing a workflow's report on the day's issue did.
+pub(super) struct Published {
+    /// The issue written to; `None` when it was only planned (dry run).
+    pub(super) issue: Option<IssueNumber>,
+    /// The parts as rendered (what was, or would have been, posted).
+    pub(super) parts: Vec<String>,
+    /// The cross-run comment's text.
+    pub(super) cross_run: Option<String>,
+    /// The writes made.
+    pub(super) written: Written,
+}
+
+/// The publish stage in daily-issue mode: find (or create, once per tick) the day's issue,
+/// merge what it already shows with the new analyses, cache the result locally first (a
+/// failed write is then published next tick without analysing again), render once, and
+/// write only what changed.
+pub(super) async fn publish_to_issue(
+    tick: &TickContext<'_>,
+    input: &RenderInput<'_>,
+    known: Known,
+    new: &[JobAnalysis],
+) -> Result<Published> {
+    let bot_repo = tick
+        .config
+        .github
+        .bot_repo
+        .as_deref()
+        .context("daily-issue output without a bot repository")?;
+    let login = tick.login.as_deref().unwrap_or_default();
+    let issue = tick.daily_issue(bot_repo).await?;
+    // An issue found or created after start has none of our comments yet, unless a
+    // concurrent process wrote some: read them so nothing is duplicated. A planned issue
+    // (dry run) has none at all.
+    let fresh;
+    let (located, comments) = match issue {
+        IssueRef::Existing(n) if tick.today.number != Some(n) => {
+            fresh = tick.client.comments(bot_repo, n).await.with_context(|| {
+                format!("cannot read the comments of #{n}, so nothing is written")
+            })?;
+            (locate(&fresh, login, input.workflow), &fresh)
+        }
+        _ => (known.located, &tick.today.comments),
+    };
+    let all = located::merge(&located.recovered, &known.cached, new);
+    if let IssueRef::Existing(n) = issue {
+        cache(tick, input.workflow, n, &all, input.pending);
+    }
+    let rendered = render(tick, input, &all).await;
+    let IssueRef::Existing(number) = issue else {
+        tracing::info!(
+            "{}: dry run: {} part(s) would be posted on the new daily issue",
+            input.workflow,
+            rendered.parts.len()
+        );
+        return Ok(Published {
+            issue: None,
+            parts: rendered.parts,
+            cross_run: rendered.cross_run,
+            written: Written::default(),
+        });
+    };
+    let mut written = write_parts(tick.client, bot_repo, number, &located, &rendered.parts).await?;
+    if let Some(body) = &rendered.cross_run {
+        // The per-workflow parts are safe by now; a failure here is reported, not fatal.
+        match write_cross_run(tick.client, bot_repo, number, comments, login, input.workflow, body)
+            .await
+        {
+            Ok(id) => written.updated.extend(id),
+            Err(e) => tracing::warn!("{}: cross-run comment: {e:#}", input.workflow),
+        }
+    }
+    Ok(Published {
+        issue: Some(number),
+        parts: rendered.parts,
+        cross_run: rendered.cross_run,
+        written,
+    })
+}
+
+/// Records the workflow's merged analyses in the local cache, before any write.
+fn cache(
+    tick: &TickContext<'_>,
+    workflow: &str,
+    issue: IssueNumber,
+    all: &[JobAnalysis],
+    pending: &[(crate::domain::RunId, usize)],
+) {
+    tick.with_state(|state| {
+        let day = state.day(&tick.date);
+        day.issue_number = Some(issue);
+        let wf = day.workflows.entry(workflow.to_string()).or_default();
+        wf.job_analyses = all.to_vec();
+        wf.last_pending_count = pending.iter().map(|(_, n)| *n as u64).sum();
+    });
 }
 
 /// Writes `parts` over the located series: PATCH what exists (only when the text changed),
