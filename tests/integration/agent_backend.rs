@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::harness::{agent_config, Test};
 use crate::monitor::{
-    cross_run_comments, failed_run, issue_number, pytest_log, scenario, workflow_comments,
+    cross_run_comments, done, failed_run, issue_number, pytest_log, scenario, workflow_comments,
     BOT_REPO, NIGHTLY, OPEN_ISSUE, POST_COMMENT, TODAY_TITLE, UPSTREAM,
 };
 use crate::upstream::Upstream;
@@ -67,6 +67,7 @@ fn every_monitor_task_runs_the_agent_in_its_own_worktree_and_its_answers_are_pub
         .env("AGENT_PARALLEL", "1")
         .file("sglang-bot.toml", &config)
         .args(["monitor", "--output", "daily-issue", "--workflows", NIGHTLY])
+        .stderr_contains(&done(1))
         .success();
 
     let prompts = std::fs::read_to_string(tools.path().join("claude.prompts")).unwrap();

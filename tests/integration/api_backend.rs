@@ -7,7 +7,7 @@ use fake_github::{FakeGithub, Scenario};
 use serde_json::json;
 
 use crate::harness::{agent_guide, Test};
-use crate::monitor::{OPEN_ISSUE, POST_COMMENT};
+use crate::monitor::{done, OPEN_ISSUE, POST_COMMENT};
 
 const BOT_REPO: &str = "amd-ci/sglang-ci-bot";
 const GATEWAY_KEY: &str = "gw-secret-key-5f3a9c1e7b";
@@ -139,7 +139,7 @@ fn an_overloaded_gateway_is_retried() {
          "body": "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"}
     ]));
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
-    let out = api_tick(&fake).success();
+    let out = api_tick(&fake).stderr_contains(&done(1)).success();
     let messages = job_calls(&fake.messages());
     assert_eq!(messages.len(), 2, "{out}");
     // The same rich request was sent again, not the plain fallback call.
@@ -167,7 +167,7 @@ fn a_gateway_failure_falls_back_to_the_builtin_analyser_and_says_so() {
          "body": "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"bad\"}}"}
     ]));
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
-    let out = api_tick(&fake).success();
+    let out = api_tick(&fake).stderr_contains(&done(1)).success();
     let state = fake.state();
     let body = state["repos"][BOT_REPO]["issues"][0]["comments_list"][0]["body"]
         .as_str()
@@ -184,7 +184,7 @@ fn g29_a_failed_first_call_is_retried_once_without_thinking_and_with_4096_tokens
          "body": "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"thinking not supported\"}}"}
     ]));
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
-    let out = api_tick(&fake).success();
+    let out = api_tick(&fake).stderr_contains(&done(1)).success();
     let messages = job_calls(&fake.messages());
     // Two jobs: one answered by the first call, one by the plain retry.
     assert_eq!(messages.len(), 2, "{out}");

@@ -48,6 +48,11 @@ pub(crate) fn bot(fake: &FakeGithub) -> Test {
         .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
 }
 
+/// The line a tick ends with, telling how many workflows had new failures.
+pub(crate) fn done(workflows: usize) -> String {
+    format!("Done. {workflows} workflow(s) had new failures;")
+}
+
 pub(crate) fn tick(fake: &FakeGithub) -> Test {
     bot(fake).args(["--backend", "builtin", "monitor", "--output", "daily-issue"])
 }
@@ -141,7 +146,10 @@ pub(crate) fn pytest_log(test: &str, message: &str) -> String {
 fn first_tick_creates_the_daily_issue_and_one_comment_per_failed_workflow_naming_the_real_tests() {
     let fake = sample();
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
-    tick(&fake).success();
+    tick(&fake)
+        .stderr_contains(&done(2))
+        .stdout_is("")
+        .success();
 
     let issues = open_issues(&fake);
     assert_eq!(issues.len(), 1, "{issues:?}");
@@ -188,7 +196,7 @@ fn first_tick_creates_the_daily_issue_and_one_comment_per_failed_workflow_naming
 fn g59_second_tick_with_nothing_new_makes_no_write() {
     let fake = sample();
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(2)).success();
     fake.reset_requests();
     let out = tick(&fake).env("GITHUB_OUTPUT", "gh-output.txt").success();
     assert!(writes(&fake).is_empty(), "{:?}\n{out}", writes(&fake));
@@ -207,7 +215,10 @@ fn a_tick_after_a_tick_reads_unchanged_runs_and_jobs_with_free_304s() {
         "[monitor]\nstate_file = {:?}\n",
         cache.path().join("ci_monitor.json").display().to_string()
     );
-    tick(&fake).file("sglang-bot.toml", &config).success();
+    tick(&fake)
+        .file("sglang-bot.toml", &config)
+        .stderr_contains(&done(2))
+        .success();
     assert!(cache.path().join("http_cache.json").exists());
     fake.reset_requests();
     // Half an hour later, as the next scheduled tick: the run query is the same URL.
@@ -242,7 +253,7 @@ fn a_tick_after_a_tick_reads_unchanged_runs_and_jobs_with_free_304s() {
 fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_byte_for_byte() {
     let fake = sample();
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT, EDIT_COMMENT]);
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(2)).success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let nightly_before = workflow_comments(&fake, issue, NIGHTLY);
     let pr_before = workflow_comments(&fake, issue, PR_TEST);
@@ -254,7 +265,7 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
         ]}}}}),
     ));
     fake.reset_requests();
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(1)).success();
 
     assert_eq!(workflow_comments(&fake, issue, NIGHTLY), nightly_before);
     let pr_after = workflow_comments(&fake, issue, PR_TEST);
@@ -291,7 +302,10 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
 
     // The same again: nothing new, nothing written (the cross-run comment included).
     fake.reset_requests();
-    tick(&fake).success();
+    tick(&fake)
+        .stderr_contains(&done(0))
+        .stderr_contains(" 0 writes")
+        .success();
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
 
     // G58: a third run updates the cross-run comment in place, found by its marker.
@@ -300,7 +314,7 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
             pr_run(19000002003, 54000002301, "2026-11-24T05:30:00Z", "2026-11-24T05:31:00Z")
         ]}}}}),
     ));
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(1)).success();
     let cross_after = cross_run_comments(&fake, issue, PR_TEST);
     assert_eq!(cross_after.len(), 1, "{cross_after:?}");
     assert_eq!(cross_after[0].id, cross[0].id, "edited in place");
@@ -328,7 +342,7 @@ fn a_forged_comment_carrying_our_markers_changes_nothing() {
         "number": 1, "title": TODAY_TITLE, "labels": ["ci-monitor"], "user": "amd-bot",
         "comments": [{"id": 500, "user": "mallory", "body": forged}]
     }]}}})));
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(2)).success();
 
     let comments = fake.comments(BOT_REPO, 1);
     assert_eq!(
@@ -360,6 +374,7 @@ fn a_tick_started_at_23_59_50_writes_only_to_that_days_issue() {
     }]}}})));
     tick(&fake)
         .env("SGLANG_BOT_NOW", "2026-11-24T23:59:50Z")
+        .stderr_contains(&done(2))
         .success();
     let day = issue_number(&fake, TODAY_TITLE);
     assert_ne!(day, 7);
@@ -375,10 +390,11 @@ fn a_job_reported_in_yesterdays_issue_is_not_analysed_again_today() {
     let fake = sample();
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     // Yesterday's tick (in the original's format) reported the nightly jobs.
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(2)).success();
     // Today, shortly after midnight, inside the 24-hour lookback window.
     let out = tick(&fake)
         .env("SGLANG_BOT_NOW", "2026-11-25T00:30:00Z")
+        .stderr_contains(&done(0))
         .success();
     let today = fake
         .issues(BOT_REPO)
@@ -394,7 +410,7 @@ fn a_job_reported_in_yesterdays_issue_is_not_analysed_again_today() {
 fn g19_empty_local_state_still_dedups_from_the_issue_markers() {
     let fake = sample();
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
-    let first = tick(&fake).success();
+    let first = tick(&fake).stderr_contains(&done(2)).success();
     // A fresh working directory has no .state/: only the issue tells what was reported.
     let state = first.dir.join(".state/ci_monitor.json");
     assert!(
@@ -429,7 +445,7 @@ fn takes_over_an_issue_written_by_the_original_bot_without_a_duplicate_comment()
         "number": 3, "title": TODAY_TITLE, "labels": ["ci-monitor"], "user": "amd-bot",
         "comments": [{"id": 900, "user": "amd-bot", "body": original}]
     }]}}})));
-    let out = tick(&fake).success();
+    let out = tick(&fake).stderr_contains(&done(2)).success();
 
     let nightly = workflow_comments(&fake, 3, NIGHTLY);
     assert_eq!(nightly.len(), 1, "{nightly:?}");
@@ -455,6 +471,7 @@ fn github_outputs_and_the_step_summary_describe_the_tick() {
     let out = tick(&fake)
         .env("GITHUB_OUTPUT", "gh-output.txt")
         .env("GITHUB_STEP_SUMMARY", "summary.md")
+        .stderr_contains(&done(2))
         .success();
     let outputs = std::fs::read_to_string(out.dir.join("gh-output.txt")).unwrap();
     assert_eq!(outputs, "has_failures=true\nfailure_count=2\n");
@@ -508,7 +525,12 @@ fn faults_502s_a_secondary_rate_limit_and_an_expired_log_still_complete_the_tick
             {"method": "POST", "path": "/issues/\\d+/comments", "status": 502, "times": 1}
         ]
     })));
-    let out = tick(&fake).success();
+    let out = tick(&fake)
+        .stderr_contains(&done(2))
+        .stderr_contains(
+            "pr-test-amd.yml: stage-b-test-small-1-gpu-amd (linux-mi325-gpu-1, 3) has no log",
+        )
+        .success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let nightly = workflow_comments(&fake, issue, NIGHTLY);
     assert_eq!(nightly.len(), 1, "{out}");
@@ -534,6 +556,8 @@ fn a_workflow_whose_runs_cannot_be_listed_is_reported_and_the_others_continue() 
     ]})));
     let out = tick(&fake)
         .env("GITHUB_STEP_SUMMARY", "summary.md")
+        .stderr_contains(&done(1))
+        .stderr_contains("cannot list the runs of nightly-test-amd.yml")
         .status(1);
     let issue = issue_number(&fake, TODAY_TITLE);
     assert!(workflow_comments(&fake, issue, NIGHTLY).is_empty());
@@ -584,7 +608,7 @@ fn a_comment_over_the_size_limit_is_split_into_parts_and_reassembled_next_tick()
         }
     })));
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT, EDIT_COMMENT]);
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(1)).success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let parts = workflow_comments(&fake, issue, NIGHTLY);
     let total: usize = parts.iter().map(|p| p.body.chars().count()).sum();
@@ -617,7 +641,7 @@ fn a_comment_over_the_size_limit_is_split_into_parts_and_reassembled_next_tick()
         ]}}}}),
     ));
     fake.reset_requests();
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(1)).success();
     let after = workflow_comments(&fake, issue, NIGHTLY);
     assert!(after.len() >= parts.len() && after.len() <= parts.len() + 1);
     let all_after: String = after.iter().map(|p| p.body.as_str()).collect();
@@ -699,7 +723,7 @@ fn a_comment_post_whose_answer_is_lost_is_adopted_not_posted_twice() {
     fake.add(scenario(json!({"faults": [
         {"method": "POST", "path": "/issues/\\d+/comments$", "status": 502, "after_handling": true}
     ]})));
-    let out = tick(&fake).success();
+    let out = tick(&fake).stderr_contains(&done(2)).success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let nightly = workflow_comments(&fake, issue, NIGHTLY);
     assert_eq!(nightly.len(), 1, "{out}");

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::harness::{agent_config, agent_guide, Test};
 use crate::monitor::{
-    bot, failed_run, issue_number, job_block, pr_run, pytest_log, sample, scenario, tick,
+    bot, done, failed_run, issue_number, job_block, pr_run, pytest_log, sample, scenario, tick,
     workflow_comments, writes, BOT_REPO, DELETE_COMMENT, EDIT_COMMENT, NIGHTLY, OPEN_ISSUE,
     POST_COMMENT, PR_TEST, TODAY_TITLE, UPSTREAM,
 };
@@ -153,6 +153,7 @@ fn g8_only_scheduled_runs_of_the_branch_inside_the_lookback_are_analysed() {
     tick(&fake)
         .env("SGLANG_BOT_NOW", "2026-11-24T06:30:00Z")
         .args(["--workflows", NIGHTLY])
+        .stderr_contains(&done(1))
         .success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let body = &workflow_comments(&fake, issue, NIGHTLY)[0].body;
@@ -183,7 +184,7 @@ fn g20_when_the_issue_comments_cannot_be_listed_nothing_is_analysed_or_written_a
 ) {
     let fake = sample();
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT, EDIT_COMMENT]);
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(2)).success();
     let issue = issue_number(&fake, TODAY_TITLE);
     fake.add(scenario(json!({
         "repos": {UPSTREAM: {"workflows": {PR_TEST: [
@@ -261,6 +262,7 @@ fn g54_a_failed_part_one_patch_loses_nothing_and_the_next_tick_publishes_without
     bot(&fake)
         .file("sglang-bot.toml", &config)
         .args(["--backend", "builtin", "monitor", "--output", "daily-issue"])
+        .stderr_contains(&done(2))
         .success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let part_one = workflow_comments(&fake, issue, PR_TEST)[0].clone();
@@ -344,7 +346,7 @@ fn g55_surplus_parts_are_deleted_and_a_404_on_delete_counts_as_done() {
         // Someone removes part 3 between our listing and our DELETE.
         "faults": [{"method": "DELETE", "path": "/issues/comments/903$", "status": 404, "after_handling": true}]
     })));
-    let out = quick(tick(&fake)).success();
+    let out = quick(tick(&fake)).stderr_contains(&done(2)).success();
     let nightly = workflow_comments(&fake, 3, NIGHTLY);
     assert_eq!(nightly.len(), 1, "{nightly:?}\n{out}");
     assert_eq!(nightly[0].id, 901, "part 1 is updated by position");
@@ -435,7 +437,7 @@ fn w25_a_green_run_between_two_failing_runs_counts_in_the_cross_run_view() {
             pr_run(19000002003, 54000002301, "2026-11-24T05:00:00Z", "2026-11-24T05:01:00Z"),
         ]}}}}),
     ));
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(2)).success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let cross = crate::monitor::cross_run_comments(&fake, issue, PR_TEST);
     assert_eq!(cross.len(), 1);
