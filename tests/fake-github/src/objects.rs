@@ -7,7 +7,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{json, Value};
 
 use crate::model::{CommentState, IssueState, ReactionState};
@@ -26,9 +26,23 @@ fn node_id(prefix: &str, id: u64) -> String {
     format!("{prefix}_fake{id}")
 }
 
-/// A path segment with everything but letters and digits escaped (label names have spaces).
+/// What a path segment must escape (label names have spaces, and may have `/` or `#`).
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// `text` as one path segment.
 fn segment(text: &str) -> String {
-    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
+    utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 /// An account (octocrab's `Author`, the bot's `User`) of the given `type`.
@@ -459,6 +473,16 @@ mod tests {
             merged,
             json!({"head": {"ref": "main", "sha": "abc"}, "title": "Fix", "n": 1})
         );
+    }
+
+    #[test]
+    fn a_label_url_escapes_what_a_path_segment_cannot_hold() {
+        let l = label("http://h", "o/r", "needs triage/amd #1");
+        assert_eq!(
+            l["url"],
+            "http://h/repos/o/r/labels/needs%20triage%2Famd%20%231"
+        );
+        assert_eq!(l["name"], "needs triage/amd #1");
     }
 
     #[test]
