@@ -104,7 +104,8 @@ fn record(
         }
         Err(e) => {
             tracing::error!("{workflow}: analysing {} failed: {e:#}", job.name);
-            out.failed.push((job.id, job.name.clone(), format!("{e:#}")));
+            out.failed
+                .push((job.id, job.name.clone(), format!("{e:#}")));
         }
     }
 }

@@ -104,8 +104,16 @@ pub(super) async fn publish_to_issue(
     let mut written = write_parts(tick.client, bot_repo, number, &located, &rendered.parts).await?;
     if let Some(body) = &rendered.cross_run {
         // The per-workflow parts are safe by now; a failure here is reported, not fatal.
-        match write_cross_run(tick.client, bot_repo, number, comments, login, input.workflow, body)
-            .await
+        match write_cross_run(
+            tick.client,
+            bot_repo,
+            number,
+            comments,
+            login,
+            input.workflow,
+            body,
+        )
+        .await
         {
             Ok(id) => written.updated.extend(id),
             Err(e) => tracing::warn!("{}: cross-run comment: {e:#}", input.workflow),

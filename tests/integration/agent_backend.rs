@@ -9,8 +9,8 @@ use serde_json::json;
 
 use crate::harness::{agent_config, Test};
 use crate::monitor::{
-    cross_run_comments, failed_run, issue_number, pytest_log, scenario, workflow_comments,
-    BOT_REPO, NIGHTLY, TODAY_TITLE, UPSTREAM,
+    cross_run_comments, done, failed_run, issue_number, pytest_log, scenario, workflow_comments,
+    BOT_REPO, NIGHTLY, OPEN_ISSUE, POST_COMMENT, TODAY_TITLE, UPSTREAM,
 };
 use crate::upstream::Upstream;
 
@@ -45,6 +45,7 @@ fn every_monitor_task_runs_the_agent_in_its_own_worktree_and_its_answers_are_pub
             BOT_REPO: {}
         }
     })));
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     let tools = tempfile::tempdir().unwrap();
     let claude = tools.path().join("claude");
     std::fs::copy(
@@ -66,6 +67,7 @@ fn every_monitor_task_runs_the_agent_in_its_own_worktree_and_its_answers_are_pub
         .env("AGENT_PARALLEL", "1")
         .file("sglang-bot.toml", &config)
         .args(["monitor", "--output", "daily-issue", "--workflows", NIGHTLY])
+        .stderr_contains(&done(1))
         .success();
 
     let prompts = std::fs::read_to_string(tools.path().join("claude.prompts")).unwrap();
@@ -93,7 +95,7 @@ fn every_monitor_task_runs_the_agent_in_its_own_worktree_and_its_answers_are_pub
     );
 
     let issue = issue_number(&fake, TODAY_TITLE);
-    let body = &workflow_comments(&fake, issue, NIGHTLY)[0].2;
+    let body = &workflow_comments(&fake, issue, NIGHTLY)[0].body;
     assert!(
         body.contains("### Summary\n\n**Counts**: 3 failures · 1 clusters"),
         "{body}"
@@ -107,10 +109,10 @@ fn every_monitor_task_runs_the_agent_in_its_own_worktree_and_its_answers_are_pub
     assert_eq!(cross.len(), 1);
     assert!(
         cross[0]
-            .2
+            .body
             .contains("### Agent assessment\n\n**Cross-run pattern**: failed jobs per run 2 → 1;"),
         "{}",
-        cross[0].2
+        cross[0].body
     );
     // The bot's write token never reached the agent, and no worktree is left behind.
     let record = std::fs::read_to_string(tools.path().join("claude.record")).unwrap();

@@ -7,6 +7,7 @@ use fake_github::{FakeGithub, Scenario};
 use serde_json::json;
 
 use crate::harness::{agent_guide, Test};
+use crate::monitor::{done, OPEN_ISSUE, POST_COMMENT};
 
 const BOT_REPO: &str = "amd-ci/sglang-ci-bot";
 const GATEWAY_KEY: &str = "gw-secret-key-5f3a9c1e7b";
@@ -67,6 +68,7 @@ fn api_tick(fake: &FakeGithub) -> Test {
 #[test]
 fn each_failed_job_is_one_messages_call_with_the_filled_template_and_the_answer_is_posted() {
     let fake = fake(json!([]));
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     let out = api_tick(&fake).success();
     let all = fake.messages();
     assert_eq!(
@@ -136,7 +138,8 @@ fn an_overloaded_gateway_is_retried() {
         {"method": "POST", "path": "^/v1/messages$", "status": 529, "times": 1,
          "body": "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"}
     ]));
-    let out = api_tick(&fake).success();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
+    let out = api_tick(&fake).stderr_contains(&done(1)).success();
     let messages = job_calls(&fake.messages());
     assert_eq!(messages.len(), 2, "{out}");
     // The same rich request was sent again, not the plain fallback call.
@@ -163,7 +166,8 @@ fn a_gateway_failure_falls_back_to_the_builtin_analyser_and_says_so() {
         {"method": "POST", "path": "^/v1/messages$", "status": 400, "times": 10,
          "body": "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"bad\"}}"}
     ]));
-    let out = api_tick(&fake).success();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
+    let out = api_tick(&fake).stderr_contains(&done(1)).success();
     let state = fake.state();
     let body = state["repos"][BOT_REPO]["issues"][0]["comments_list"][0]["body"]
         .as_str()
@@ -179,7 +183,8 @@ fn g29_a_failed_first_call_is_retried_once_without_thinking_and_with_4096_tokens
         {"method": "POST", "path": "^/v1/messages$", "status": 400, "times": 1,
          "body": "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"thinking not supported\"}}"}
     ]));
-    let out = api_tick(&fake).success();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
+    let out = api_tick(&fake).stderr_contains(&done(1)).success();
     let messages = job_calls(&fake.messages());
     // Two jobs: one answered by the first call, one by the plain retry.
     assert_eq!(messages.len(), 2, "{out}");

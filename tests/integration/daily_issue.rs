@@ -4,6 +4,7 @@ use fake_github::{FakeGithub, Scenario};
 use serde_json::json;
 
 use crate::harness::Test;
+use crate::monitor::{EDIT_ISSUE, OPEN_ISSUE, POST_COMMENT};
 
 const BOT_REPO: &str = "amd-ci/sglang-ci-bot";
 
@@ -27,12 +28,13 @@ fn bot(fake: &FakeGithub) -> Test {
 #[test]
 fn creates_todays_issue_with_the_seeded_body_then_finds_it() {
     let fake = empty_bot_repo();
+    fake.expect_writes([OPEN_ISSUE]);
     let out = bot(&fake).args(["ensure-daily-issue"]).success();
     assert_eq!(out.stdout.trim(), "Created daily issue #1 for 2026-11-24");
     let issues = fake.issues(BOT_REPO);
     assert_eq!(issues.len(), 1);
-    assert_eq!(issues[0].1, "[CI Monitor] Daily Report - 2026-11-24");
-    assert_eq!(issues[0].3, ["ci-monitor"]);
+    assert_eq!(issues[0].title, "[CI Monitor] Daily Report - 2026-11-24");
+    assert_eq!(issues[0].labels, ["ci-monitor"]);
     let state = fake.state();
     let body = state["repos"][BOT_REPO]["issues"][0]["body"]
         .as_str()
@@ -70,6 +72,7 @@ fn a_closed_issue_or_a_near_title_is_not_todays_issue() {
         ]}}}))
         .unwrap(),
     );
+    fake.expect_writes([OPEN_ISSUE]);
     let out = bot(&fake).args(["ensure-daily-issue"]).success();
     assert_eq!(out.stdout.trim(), "Created daily issue #3 for 2026-11-24");
 }
@@ -92,6 +95,7 @@ fn seven_concurrent_processes_leave_exactly_one_open_issue() {
         serde_json::from_value::<Scenario>(json!({"search_lag_ms": 2000, "repos": {BOT_REPO: {}}}))
             .unwrap(),
     );
+    fake.expect_writes([OPEN_ISSUE, EDIT_ISSUE, POST_COMMENT]);
     let url = fake.url();
     let handles: Vec<_> = (0..7)
         .map(|_| {
@@ -113,10 +117,10 @@ fn seven_concurrent_processes_leave_exactly_one_open_issue() {
     let open: Vec<_> = fake
         .issues(BOT_REPO)
         .into_iter()
-        .filter(|i| i.2 == "open")
+        .filter(|i| i.state == "open")
         .collect();
     assert_eq!(open.len(), 1, "{:?}", fake.issues(BOT_REPO));
-    let winner = format!("#{} for", open[0].0);
+    let winner = format!("#{} for", open[0].number);
     for out in &outputs {
         assert!(
             out.contains(&winner),

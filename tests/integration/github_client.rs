@@ -67,6 +67,7 @@ fn secondary_rate_limit_waits_for_retry_after_and_succeeds() {
                     "headers": {"retry-after": "1"},
                     "body": "{\"message\":\"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.\"}"}]
     }))));
+    fake.expect_writes(["POST /repos/sgl-project/sglang/issues/1/comments"]);
     let rt = rt();
     let started = Instant::now();
     let comment = rt
@@ -221,6 +222,7 @@ fn a_body_over_65536_characters_is_refused_before_sending() {
 #[test]
 fn writes_are_redacted_before_they_leave() {
     let fake = FakeGithub::start(scenario(one_issue(json!({}))));
+    fake.expect_writes(["POST /repos/sgl-project/sglang/issues/1/comments"]);
     let rt = rt();
     let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
     rt.block_on(async {
@@ -229,7 +231,7 @@ fn writes_are_redacted_before_they_leave() {
             .await
     })
     .unwrap();
-    let (_, _, body) = &fake.comments(REPO, 1)[0];
+    let body = &fake.comments(REPO, 1)[0].body;
     assert!(!body.contains(token));
     assert!(body.contains("[REDACTED]"));
 }

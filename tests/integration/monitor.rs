@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use fake_github::{FakeGithub, Scenario};
+use fake_github::{FakeComment, FakeGithub, FakeIssue, Scenario};
 use serde_json::json;
 
 use crate::harness::Test;
@@ -15,6 +15,19 @@ pub(crate) const NIGHTLY: &str = "nightly-test-amd.yml";
 pub(crate) const PR_TEST: &str = "pr-test-amd.yml";
 pub(crate) const TODAY_TITLE: &str = "[CI Monitor] Daily Report - 2026-11-24";
 pub(crate) const CROSS_RUN: &str = "<!-- ci-monitor-cross-run-summary: ";
+
+// The writes a test may declare (`fake.expect_writes`), named after what they do to the bot
+// repository; any write a test does not declare fails it.
+/// Opening the day's issue.
+pub(crate) const OPEN_ISSUE: &str = "POST /repos/amd-ci/sglang-ci-bot/issues";
+/// Editing an issue (closing a duplicate day's issue).
+pub(crate) const EDIT_ISSUE: &str = "PATCH /repos/amd-ci/sglang-ci-bot/issues/{number}";
+/// Posting a comment: a report part, a cross-run comment, a link to the surviving issue.
+pub(crate) const POST_COMMENT: &str = "POST /repos/amd-ci/sglang-ci-bot/issues/{number}/comments";
+/// Editing a report part or a cross-run comment in place.
+pub(crate) const EDIT_COMMENT: &str = "PATCH /repos/amd-ci/sglang-ci-bot/issues/comments/{id}";
+/// Deleting a surplus report part.
+pub(crate) const DELETE_COMMENT: &str = "DELETE /repos/amd-ci/sglang-ci-bot/issues/comments/{id}";
 
 pub(crate) fn scenario(value: serde_json::Value) -> Scenario {
     serde_json::from_value(value).expect("scenario json")
@@ -36,50 +49,46 @@ pub(crate) fn bot(fake: &FakeGithub) -> Test {
         .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
 }
 
+/// The line a tick ends with, telling how many workflows had new failures.
+pub(crate) fn done(workflows: usize) -> String {
+    format!("Done. {workflows} workflow(s) had new failures;")
+}
+
 pub(crate) fn tick(fake: &FakeGithub) -> Test {
     bot(fake).args(["--backend", "builtin", "monitor", "--output", "daily-issue"])
 }
 
-/// The open daily issues of the bot repo: (number, title).
-pub(crate) fn open_issues(fake: &FakeGithub) -> Vec<(u64, String)> {
+/// The open issues of the bot repo.
+pub(crate) fn open_issues(fake: &FakeGithub) -> Vec<FakeIssue> {
     fake.issues(BOT_REPO)
         .into_iter()
-        .filter(|i| i.2 == "open")
-        .map(|i| (i.0, i.1))
+        .filter(|i| i.state == "open")
         .collect()
 }
 
 pub(crate) fn issue_number(fake: &FakeGithub, title: &str) -> u64 {
     fake.issues(BOT_REPO)
         .into_iter()
-        .find(|i| i.1 == title)
+        .find(|i| i.title == title)
         .unwrap_or_else(|| panic!("no issue titled {title}: {:?}", fake.issues(BOT_REPO)))
-        .0
+        .number
 }
 
-/// The report parts of workflow `wf` on `issue`: (id, author, body).
-pub(crate) fn workflow_comments(
-    fake: &FakeGithub,
-    issue: u64,
-    wf: &str,
-) -> Vec<(u64, String, String)> {
+/// The report parts of workflow `wf` on `issue`.
+pub(crate) fn workflow_comments(fake: &FakeGithub, issue: u64, wf: &str) -> Vec<FakeComment> {
     let heading = format!("## `{wf}`");
     fake.comments(BOT_REPO, issue)
         .into_iter()
-        .filter(|c| c.2.contains(&heading) && !c.2.starts_with(CROSS_RUN))
+        .filter(|c| c.body.contains(&heading) && !c.body.starts_with(CROSS_RUN))
         .collect()
 }
 
 /// The cross-run comments of workflow `wf` on `issue`.
-pub(crate) fn cross_run_comments(
-    fake: &FakeGithub,
-    issue: u64,
-    wf: &str,
-) -> Vec<(u64, String, String)> {
+pub(crate) fn cross_run_comments(fake: &FakeGithub, issue: u64, wf: &str) -> Vec<FakeComment> {
     let marker = format!("{CROSS_RUN}{wf} -->");
     fake.comments(BOT_REPO, issue)
         .into_iter()
-        .filter(|c| c.2.starts_with(&marker))
+        .filter(|c| c.body.starts_with(&marker))
         .collect()
 }
 
@@ -137,21 +146,25 @@ pub(crate) fn pytest_log(test: &str, message: &str) -> String {
 #[test]
 fn first_tick_creates_the_daily_issue_and_one_comment_per_failed_workflow_naming_the_real_tests() {
     let fake = sample();
-    tick(&fake).success();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
+    tick(&fake)
+        .stderr_contains(&done(2))
+        .stdout_is("")
+        .success();
 
     let issues = open_issues(&fake);
     assert_eq!(issues.len(), 1, "{issues:?}");
-    assert_eq!(issues[0].1, TODAY_TITLE);
+    assert_eq!(issues[0].title, TODAY_TITLE);
     let state = fake.state();
     let body = state["repos"][BOT_REPO]["issues"][0]["body"]
         .as_str()
         .unwrap();
     assert!(body.starts_with("<!-- daily-cross-workflow-summary:start -->"));
 
-    let issue = issues[0].0;
+    let issue = issues[0].number;
     let nightly = workflow_comments(&fake, issue, NIGHTLY);
     assert_eq!(nightly.len(), 1, "{nightly:?}");
-    let text = &nightly[0].2;
+    let text = &nightly[0].body;
     assert!(text.starts_with("<!-- processed_job_ids: 54000001001,54000001002 -->\n<!-- ci-monitor-part: 1/1 -->\n## `nightly-test-amd.yml` — 2 failure(s)"), "{text}");
     // The real failed tests of the rdd log and the real import error of the ROCm log.
     for test in [
@@ -171,9 +184,9 @@ fn first_tick_creates_the_daily_issue_and_one_comment_per_failed_workflow_naming
 
     let pr = workflow_comments(&fake, issue, PR_TEST);
     assert_eq!(pr.len(), 1);
-    assert!(pr[0].2.contains("data-job-id=\"54000002001\""));
+    assert!(pr[0].body.contains("data-job-id=\"54000002001\""));
     assert!(
-        !pr[0].2.contains("54000002002"),
+        !pr[0].body.contains("54000002002"),
         "gate job pr-test-amd-finish analysed"
     );
     // The green workflow gets no comment.
@@ -183,7 +196,8 @@ fn first_tick_creates_the_daily_issue_and_one_comment_per_failed_workflow_naming
 #[test]
 fn g59_second_tick_with_nothing_new_makes_no_write() {
     let fake = sample();
-    tick(&fake).success();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
+    tick(&fake).stderr_contains(&done(2)).success();
     fake.reset_requests();
     let out = tick(&fake).env("GITHUB_OUTPUT", "gh-output.txt").success();
     assert!(writes(&fake).is_empty(), "{:?}\n{out}", writes(&fake));
@@ -196,12 +210,16 @@ fn g59_second_tick_with_nothing_new_makes_no_write() {
 #[test]
 fn a_tick_after_a_tick_reads_unchanged_runs_and_jobs_with_free_304s() {
     let fake = sample();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     let cache = tempfile::tempdir().unwrap();
     let config = format!(
         "[monitor]\nstate_file = {:?}\n",
         cache.path().join("ci_monitor.json").display().to_string()
     );
-    tick(&fake).file("sglang-bot.toml", &config).success();
+    tick(&fake)
+        .file("sglang-bot.toml", &config)
+        .stderr_contains(&done(2))
+        .success();
     assert!(cache.path().join("http_cache.json").exists());
     fake.reset_requests();
     // Half an hour later, as the next scheduled tick: the run query is the same URL.
@@ -235,11 +253,12 @@ fn a_tick_after_a_tick_reads_unchanged_runs_and_jobs_with_free_304s() {
 #[test]
 fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_byte_for_byte() {
     let fake = sample();
-    tick(&fake).success();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT, EDIT_COMMENT]);
+    tick(&fake).stderr_contains(&done(2)).success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let nightly_before = workflow_comments(&fake, issue, NIGHTLY);
     let pr_before = workflow_comments(&fake, issue, PR_TEST);
-    let old_block = job_block(&pr_before[0].2, 54000002001).expect("old block");
+    let old_block = job_block(&pr_before[0].body, 54000002001).expect("old block");
 
     fake.add(scenario(
         json!({"repos": {UPSTREAM: {"workflows": {PR_TEST: [
@@ -247,13 +266,13 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
         ]}}}}),
     ));
     fake.reset_requests();
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(1)).success();
 
     assert_eq!(workflow_comments(&fake, issue, NIGHTLY), nightly_before);
     let pr_after = workflow_comments(&fake, issue, PR_TEST);
     assert_eq!(pr_after.len(), 1, "a second comment was posted");
-    assert_eq!(pr_after[0].0, pr_before[0].0, "part 1 is edited in place");
-    let body = &pr_after[0].2;
+    assert_eq!(pr_after[0].id, pr_before[0].id, "part 1 is edited in place");
+    let body = &pr_after[0].body;
     assert_eq!(job_block(body, 54000002001).as_deref(), Some(&*old_block));
     assert!(
         body.starts_with("<!-- processed_job_ids: 54000002001,54000002101 -->"),
@@ -269,22 +288,25 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
     let cross = cross_run_comments(&fake, issue, PR_TEST);
     assert_eq!(cross.len(), 1);
     assert!(cross[0]
-        .2
+        .body
         .contains("Cross-Run Pattern Summary (2 runs in lookback window)"));
     assert!(cross[0]
-        .2
+        .body
         .contains("- `stage-a-test-1-amd (linux-mi325-gpu-1, 0)` — in 1/2 runs"));
     let w = writes(&fake);
     assert_eq!(w.len(), 2, "{w:?}");
     assert!(w[0].starts_with(&format!(
         "PATCH /repos/{BOT_REPO}/issues/comments/{}",
-        pr_before[0].0
+        pr_before[0].id
     )));
     assert!(w[1].starts_with(&format!("POST /repos/{BOT_REPO}/issues/{issue}/comments")));
 
     // The same again: nothing new, nothing written (the cross-run comment included).
     fake.reset_requests();
-    tick(&fake).success();
+    tick(&fake)
+        .stderr_contains(&done(0))
+        .stderr_contains(" 0 writes")
+        .success();
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
 
     // M-G58: a third run updates the cross-run comment in place, found by its marker.
@@ -293,25 +315,26 @@ fn g51_g56_a_new_failed_run_changes_only_its_workflow_and_keeps_earlier_blocks_b
             pr_run(19000002003, 54000002301, "2026-11-24T05:30:00Z", "2026-11-24T05:31:00Z")
         ]}}}}),
     ));
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(1)).success();
     let cross_after = cross_run_comments(&fake, issue, PR_TEST);
     assert_eq!(cross_after.len(), 1, "{cross_after:?}");
-    assert_eq!(cross_after[0].0, cross[0].0, "edited in place");
+    assert_eq!(cross_after[0].id, cross[0].id, "edited in place");
     assert!(cross_after[0]
-        .2
+        .body
         .contains("Cross-Run Pattern Summary (3 runs in lookback window)"));
     assert!(
         cross_after[0]
-            .2
+            .body
             .contains("- `stage-a-test-1-amd (linux-mi325-gpu-1, 0)` — in 2/3 runs"),
         "{}",
-        cross_after[0].2
+        cross_after[0].body
     );
 }
 
 #[test]
 fn a_forged_comment_carrying_our_markers_changes_nothing() {
     let fake = sample();
+    fake.expect_writes([POST_COMMENT]);
     let forged = "<!-- processed_job_ids: 54000001001,54000001002,54000002001 -->\n\
         <!-- ci-monitor-part: 1/1 -->\n## `nightly-test-amd.yml` — 1 failure(s)\n\n\
         <a id=\"job-54000001001\"></a>\n<details data-job-id=\"54000001001\" data-run-url=\"https://evil.example/run\" data-started-at=\"\">\n\
@@ -320,55 +343,66 @@ fn a_forged_comment_carrying_our_markers_changes_nothing() {
         "number": 1, "title": TODAY_TITLE, "labels": ["ci-monitor"], "user": "amd-bot",
         "comments": [{"id": 500, "user": "mallory", "body": forged}]
     }]}}})));
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(2)).success();
 
     let comments = fake.comments(BOT_REPO, 1);
-    assert_eq!(comments[0], (500, "mallory".into(), forged.into()));
+    assert_eq!(
+        comments[0],
+        FakeComment {
+            id: 500,
+            author: "mallory".into(),
+            body: forged.into()
+        }
+    );
     let ours: Vec<_> = workflow_comments(&fake, 1, NIGHTLY)
         .into_iter()
-        .filter(|c| c.1 == "amd-bot")
+        .filter(|c| c.author == "amd-bot")
         .collect();
     assert_eq!(ours.len(), 1, "{comments:?}");
     // The forged ids did not suppress the real analyses, and its block was not adopted.
-    assert!(ours[0].2.contains("test_version_command"));
-    assert!(!ours[0].2.contains("evil.example"));
+    assert!(ours[0].body.contains("test_version_command"));
+    assert!(!ours[0].body.contains("evil.example"));
     assert!(!writes(&fake).iter().any(|w| w.contains("/comments/500")));
 }
 
 #[test]
 fn a_tick_started_at_23_59_50_writes_only_to_that_days_issue() {
     let fake = sample();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     // Another process already opened the next day's issue.
     fake.add(scenario(json!({"repos": {BOT_REPO: {"issues": [{
         "number": 7, "title": "[CI Monitor] Daily Report - 2026-11-25", "labels": ["ci-monitor"], "user": "amd-bot"
     }]}}})));
     tick(&fake)
         .env("SGLANG_BOT_NOW", "2026-11-24T23:59:50Z")
+        .stderr_contains(&done(2))
         .success();
     let day = issue_number(&fake, TODAY_TITLE);
     assert_ne!(day, 7);
     assert!(fake.comments(BOT_REPO, 7).is_empty());
     assert_eq!(workflow_comments(&fake, day, NIGHTLY).len(), 1);
     assert!(workflow_comments(&fake, day, NIGHTLY)[0]
-        .2
+        .body
         .contains("**Last scanned (UTC)**: 2026-11-24 23:59 UTC"));
 }
 
 #[test]
 fn a_job_reported_in_yesterdays_issue_is_not_analysed_again_today() {
     let fake = sample();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     // Yesterday's tick (in the original's format) reported the nightly jobs.
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(2)).success();
     // Today, shortly after midnight, inside the 24-hour lookback window.
     let out = tick(&fake)
         .env("SGLANG_BOT_NOW", "2026-11-25T00:30:00Z")
+        .stderr_contains(&done(0))
         .success();
     let today = fake
         .issues(BOT_REPO)
         .into_iter()
-        .find(|i| i.1 == "[CI Monitor] Daily Report - 2026-11-25");
+        .find(|i| i.title == "[CI Monitor] Daily Report - 2026-11-25");
     if let Some(today) = today {
-        assert!(fake.comments(BOT_REPO, today.0).is_empty(), "{out}");
+        assert!(fake.comments(BOT_REPO, today.number).is_empty(), "{out}");
     }
     assert!(!out.stderr.contains("analysing"), "{out}");
 }
@@ -376,7 +410,8 @@ fn a_job_reported_in_yesterdays_issue_is_not_analysed_again_today() {
 #[test]
 fn g19_empty_local_state_still_dedups_from_the_issue_markers() {
     let fake = sample();
-    let first = tick(&fake).success();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
+    let first = tick(&fake).stderr_contains(&done(2)).success();
     // A fresh working directory has no .state/: only the issue tells what was reported.
     let state = first.dir.join(".state/ci_monitor.json");
     assert!(
@@ -394,6 +429,7 @@ fn g19_empty_local_state_still_dedups_from_the_issue_markers() {
 #[test]
 fn takes_over_an_issue_written_by_the_original_bot_without_a_duplicate_comment() {
     let fake = sample();
+    fake.expect_writes([POST_COMMENT, EDIT_COMMENT]);
     // The original bot's part 1 for the nightly workflow, with one job already analysed.
     let analysis = "### Commit Info\n\n- **Commit**: fe887e6\n\n### Root Cause\n\nThe `rdd` package lost its `main` module, so ten CLI tests fail with AttributeError. This text was written by the original bot and must survive the takeover unchanged.";
     let original = format!(
@@ -410,15 +446,15 @@ fn takes_over_an_issue_written_by_the_original_bot_without_a_duplicate_comment()
         "number": 3, "title": TODAY_TITLE, "labels": ["ci-monitor"], "user": "amd-bot",
         "comments": [{"id": 900, "user": "amd-bot", "body": original}]
     }]}}})));
-    let out = tick(&fake).success();
+    let out = tick(&fake).stderr_contains(&done(2)).success();
 
     let nightly = workflow_comments(&fake, 3, NIGHTLY);
     assert_eq!(nightly.len(), 1, "{nightly:?}");
     assert_eq!(
-        nightly[0].0, 900,
+        nightly[0].id, 900,
         "the original comment is continued in place"
     );
-    let body = &nightly[0].2;
+    let body = &nightly[0].body;
     assert!(body.contains(analysis), "original analysis lost:\n{body}");
     assert!(
         body.starts_with("<!-- processed_job_ids: 54000001001,54000001002 -->"),
@@ -432,9 +468,11 @@ fn takes_over_an_issue_written_by_the_original_bot_without_a_duplicate_comment()
 #[test]
 fn github_outputs_and_the_step_summary_describe_the_tick() {
     let fake = sample();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     let out = tick(&fake)
         .env("GITHUB_OUTPUT", "gh-output.txt")
         .env("GITHUB_STEP_SUMMARY", "summary.md")
+        .stderr_contains(&done(2))
         .success();
     let outputs = std::fs::read_to_string(out.dir.join("gh-output.txt")).unwrap();
     assert_eq!(outputs, "has_failures=true\nfailure_count=2\n");
@@ -470,6 +508,7 @@ fn stdout_output_prints_the_parts_and_writes_nothing() {
 #[test]
 fn faults_502s_a_secondary_rate_limit_and_an_expired_log_still_complete_the_tick() {
     let fake = sample();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     fake.add(scenario(json!({
         "repos": {UPSTREAM: {"workflows": {PR_TEST: [
             failed_run(19000002003, "2026-11-24T05:00:00Z", json!([{
@@ -487,14 +526,19 @@ fn faults_502s_a_secondary_rate_limit_and_an_expired_log_still_complete_the_tick
             {"method": "POST", "path": "/issues/\\d+/comments", "status": 502, "times": 1}
         ]
     })));
-    let out = tick(&fake).success();
+    let out = tick(&fake)
+        .stderr_contains(&done(2))
+        .stderr_contains(
+            "pr-test-amd.yml: stage-b-test-small-1-gpu-amd (linux-mi325-gpu-1, 3) has no log",
+        )
+        .success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let nightly = workflow_comments(&fake, issue, NIGHTLY);
     assert_eq!(nightly.len(), 1, "{out}");
-    assert!(nightly[0].2.contains("test_version_command"));
+    assert!(nightly[0].body.contains("test_version_command"));
     let pr = workflow_comments(&fake, issue, PR_TEST);
     assert_eq!(pr.len(), 1, "{out}");
-    let body = &pr[0].2;
+    let body = &pr[0].body;
     assert!(body.contains("data-job-id=\"54000002001\""), "{body}");
     let expired = job_block(body, 54000002201).expect("the expired job is reported");
     assert!(expired.contains("analysis failed"), "{expired}");
@@ -507,11 +551,14 @@ fn faults_502s_a_secondary_rate_limit_and_an_expired_log_still_complete_the_tick
 #[test]
 fn a_workflow_whose_runs_cannot_be_listed_is_reported_and_the_others_continue() {
     let fake = sample();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     fake.add(scenario(json!({"faults": [
         {"method": "GET", "path": "/actions/workflows/nightly-test-amd.yml/runs", "status": 500, "times": 50}
     ]})));
     let out = tick(&fake)
         .env("GITHUB_STEP_SUMMARY", "summary.md")
+        .stderr_contains(&done(1))
+        .stderr_contains("cannot list the runs of nightly-test-amd.yml")
         .status(1);
     let issue = issue_number(&fake, TODAY_TITLE);
     assert!(workflow_comments(&fake, issue, NIGHTLY).is_empty());
@@ -561,19 +608,20 @@ fn a_comment_over_the_size_limit_is_split_into_parts_and_reassembled_next_tick()
             BOT_REPO: {}
         }
     })));
-    tick(&fake).success();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT, EDIT_COMMENT]);
+    tick(&fake).stderr_contains(&done(1)).success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let parts = workflow_comments(&fake, issue, NIGHTLY);
-    let total: usize = parts.iter().map(|p| p.2.chars().count()).sum();
+    let total: usize = parts.iter().map(|p| p.body.chars().count()).sum();
     assert!(total > 150_000, "only {total} chars");
     assert!(parts.len() >= 3, "{} parts", parts.len());
     for (i, part) in parts.iter().enumerate() {
-        assert!(part.2.chars().count() <= 65_536);
+        assert!(part.body.chars().count() <= 65_536);
         let marker = format!("<!-- ci-monitor-part: {}/{} -->", i + 1, parts.len());
-        assert_eq!(part.2.lines().nth(1), Some(marker.as_str()));
+        assert_eq!(part.body.lines().nth(1), Some(marker.as_str()));
     }
     let first_ids: Vec<u64> = (0..40).map(|i| 55000000000 + i).collect();
-    let all: String = parts.iter().map(|p| p.2.as_str()).collect();
+    let all: String = parts.iter().map(|p| p.body.as_str()).collect();
     for id in &first_ids {
         assert_eq!(
             all.matches(&format!("data-job-id=\"{id}\"")).count(),
@@ -594,10 +642,10 @@ fn a_comment_over_the_size_limit_is_split_into_parts_and_reassembled_next_tick()
         ]}}}}),
     ));
     fake.reset_requests();
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(1)).success();
     let after = workflow_comments(&fake, issue, NIGHTLY);
     assert!(after.len() >= parts.len() && after.len() <= parts.len() + 1);
-    let all_after: String = after.iter().map(|p| p.2.as_str()).collect();
+    let all_after: String = after.iter().map(|p| p.body.as_str()).collect();
     for id in first_ids.iter().chain([&55000000100]) {
         assert_eq!(
             all_after.matches(&format!("data-job-id=\"{id}\"")).count(),
@@ -627,6 +675,7 @@ fn seven_concurrent_matrix_jobs_on_an_empty_bot_repo_leave_one_issue_and_one_com
     s.repos.entry(BOT_REPO.into()).or_default();
     s.search_lag_ms = 1500;
     let fake = FakeGithub::start(s);
+    fake.expect_writes([OPEN_ISSUE, EDIT_ISSUE, POST_COMMENT]);
     let workflows = [
         NIGHTLY,
         "nightly-test-amd-rocm720.yml",
@@ -654,16 +703,16 @@ fn seven_concurrent_matrix_jobs_on_an_empty_bot_repo_leave_one_issue_and_one_com
     }
     let open = open_issues(&fake);
     assert_eq!(open.len(), 1, "{:?}", fake.issues(BOT_REPO));
-    let issue = open[0].0;
+    let issue = open[0].number;
     assert_eq!(workflow_comments(&fake, issue, NIGHTLY).len(), 1);
     assert_eq!(workflow_comments(&fake, issue, PR_TEST).len(), 1);
-    for closed in fake.issues(BOT_REPO).iter().filter(|i| i.2 != "open") {
+    for closed in fake.issues(BOT_REPO).iter().filter(|i| i.state != "open") {
         assert!(
-            fake.comments(BOT_REPO, closed.0)
+            fake.comments(BOT_REPO, closed.number)
                 .iter()
-                .all(|c| !c.2.contains("## `")),
+                .all(|c| !c.body.contains("## `")),
             "a workflow comment landed on the closed duplicate #{}",
-            closed.0
+            closed.number
         );
     }
 }
@@ -671,10 +720,11 @@ fn seven_concurrent_matrix_jobs_on_an_empty_bot_repo_leave_one_issue_and_one_com
 #[test]
 fn a_comment_post_whose_answer_is_lost_is_adopted_not_posted_twice() {
     let fake = sample();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     fake.add(scenario(json!({"faults": [
         {"method": "POST", "path": "/issues/\\d+/comments$", "status": 502, "after_handling": true}
     ]})));
-    let out = tick(&fake).success();
+    let out = tick(&fake).stderr_contains(&done(2)).success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let nightly = workflow_comments(&fake, issue, NIGHTLY);
     assert_eq!(nightly.len(), 1, "{out}");

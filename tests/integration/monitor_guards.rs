@@ -4,13 +4,14 @@
 
 use std::path::Path;
 
-use fake_github::FakeGithub;
+use fake_github::{FakeComment, FakeGithub};
 use serde_json::json;
 
 use crate::harness::{agent_config, agent_guide, Test};
 use crate::monitor::{
-    bot, failed_run, issue_number, job_block, pr_run, pytest_log, sample, scenario, tick,
-    workflow_comments, writes, BOT_REPO, NIGHTLY, PR_TEST, TODAY_TITLE, UPSTREAM,
+    bot, done, failed_run, issue_number, job_block, pr_run, pytest_log, sample, scenario, tick,
+    workflow_comments, writes, BOT_REPO, DELETE_COMMENT, EDIT_COMMENT, NIGHTLY, OPEN_ISSUE,
+    POST_COMMENT, PR_TEST, TODAY_TITLE, UPSTREAM,
 };
 
 /// Two attempts per request and short waits, so fault scenarios stay fast.
@@ -148,12 +149,14 @@ fn g8_only_scheduled_runs_of_the_branch_inside_the_lookback_are_analysed() {
             BOT_REPO: {}
         }
     })));
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     tick(&fake)
         .env("SGLANG_BOT_NOW", "2026-11-24T06:30:00Z")
         .args(["--workflows", NIGHTLY])
+        .stderr_contains(&done(1))
         .success();
     let issue = issue_number(&fake, TODAY_TITLE);
-    let body = &workflow_comments(&fake, issue, NIGHTLY)[0].2;
+    let body = &workflow_comments(&fake, issue, NIGHTLY)[0].body;
     assert!(
         body.starts_with("<!-- processed_job_ids: 10 -->"),
         "only the scheduled main run inside the window:\n{body}"
@@ -180,7 +183,8 @@ fn g8_only_scheduled_runs_of_the_branch_inside_the_lookback_are_analysed() {
 fn g20_when_the_issue_comments_cannot_be_listed_nothing_is_analysed_or_written_and_the_next_tick_catches_up(
 ) {
     let fake = sample();
-    tick(&fake).success();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT, EDIT_COMMENT]);
+    tick(&fake).stderr_contains(&done(2)).success();
     let issue = issue_number(&fake, TODAY_TITLE);
     fake.add(scenario(json!({
         "repos": {UPSTREAM: {"workflows": {PR_TEST: [
@@ -198,12 +202,13 @@ fn g20_when_the_issue_comments_cannot_be_listed_nothing_is_analysed_or_written_a
     let out = quick(tick(&fake)).success();
     let pr = workflow_comments(&fake, issue, PR_TEST);
     assert_eq!(pr.len(), 1, "{out}");
-    assert!(pr[0].2.contains("data-job-id=\"54000002101\""), "{out}");
+    assert!(pr[0].body.contains("data-job-id=\"54000002101\""), "{out}");
 }
 
 #[test]
 fn g21_a_job_whose_analysis_fails_is_left_out_of_the_markers_named_and_analysed_next_tick() {
     let fake = sample();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT, EDIT_COMMENT]);
     fake.add(scenario(json!({"faults": [
         {"method": "GET", "path": "/actions/jobs/54000001002/logs", "status": 500, "times": 2}
     ]})));
@@ -211,7 +216,7 @@ fn g21_a_job_whose_analysis_fails_is_left_out_of_the_markers_named_and_analysed_
         .env("GITHUB_STEP_SUMMARY", "summary.md")
         .success();
     let issue = issue_number(&fake, TODAY_TITLE);
-    let body = workflow_comments(&fake, issue, NIGHTLY)[0].2.clone();
+    let body = workflow_comments(&fake, issue, NIGHTLY)[0].body.clone();
     assert!(
         body.starts_with("<!-- processed_job_ids: 54000001001 -->"),
         "{body}"
@@ -237,7 +242,7 @@ fn g21_a_job_whose_analysis_fails_is_left_out_of_the_markers_named_and_analysed_
         "analysed again\n{out}"
     );
     assert!(!out.stderr.contains("(54000001001)"), "{out}");
-    let body = workflow_comments(&fake, issue, NIGHTLY)[0].2.clone();
+    let body = workflow_comments(&fake, issue, NIGHTLY)[0].body.clone();
     assert!(
         body.starts_with("<!-- processed_job_ids: 54000001001,54000001002 -->"),
         "{body}"
@@ -248,6 +253,7 @@ fn g21_a_job_whose_analysis_fails_is_left_out_of_the_markers_named_and_analysed_
 #[test]
 fn g54_a_failed_part_one_patch_loses_nothing_and_the_next_tick_publishes_without_analysing_again() {
     let fake = sample();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT, EDIT_COMMENT]);
     let cache = tempfile::tempdir().unwrap();
     let config = format!(
         "{QUICK_RETRIES}[monitor]\nstate_file = {:?}\n",
@@ -256,6 +262,7 @@ fn g54_a_failed_part_one_patch_loses_nothing_and_the_next_tick_publishes_without
     bot(&fake)
         .file("sglang-bot.toml", &config)
         .args(["--backend", "builtin", "monitor", "--output", "daily-issue"])
+        .stderr_contains(&done(2))
         .success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let part_one = workflow_comments(&fake, issue, PR_TEST)[0].clone();
@@ -263,7 +270,7 @@ fn g54_a_failed_part_one_patch_loses_nothing_and_the_next_tick_publishes_without
         "repos": {UPSTREAM: {"workflows": {PR_TEST: [
             pr_run(19000002002, 54000002101, "2026-11-24T04:30:00Z", "2026-11-24T04:31:00Z")
         ]}}},
-        "faults": [{"method": "PATCH", "path": format!("/issues/comments/{}$", part_one.0), "status": 502, "times": 2}]
+        "faults": [{"method": "PATCH", "path": format!("/issues/comments/{}$", part_one.id), "status": 502, "times": 2}]
     })));
     let out = bot(&fake)
         .file("sglang-bot.toml", &config)
@@ -287,13 +294,14 @@ fn g54_a_failed_part_one_patch_loses_nothing_and_the_next_tick_publishes_without
     );
     let pr = workflow_comments(&fake, issue, PR_TEST);
     assert_eq!(pr.len(), 1);
-    assert_eq!(pr[0].0, part_one.0);
-    assert!(pr[0].2.contains("test_evict"), "{}", pr[0].2);
+    assert_eq!(pr[0].id, part_one.id);
+    assert!(pr[0].body.contains("test_evict"), "{}", pr[0].body);
 }
 
 #[test]
 fn g55_surplus_parts_are_deleted_and_a_404_on_delete_counts_as_done() {
     let fake = sample();
+    fake.expect_writes([POST_COMMENT, EDIT_COMMENT, DELETE_COMMENT]);
     // The original bot left a three-part series with one small block in each part.
     let block = |id: u64, name: &str| {
         format!(
@@ -338,11 +346,11 @@ fn g55_surplus_parts_are_deleted_and_a_404_on_delete_counts_as_done() {
         // Someone removes part 3 between our listing and our DELETE.
         "faults": [{"method": "DELETE", "path": "/issues/comments/903$", "status": 404, "after_handling": true}]
     })));
-    let out = quick(tick(&fake)).success();
+    let out = quick(tick(&fake)).stderr_contains(&done(2)).success();
     let nightly = workflow_comments(&fake, 3, NIGHTLY);
     assert_eq!(nightly.len(), 1, "{nightly:?}\n{out}");
-    assert_eq!(nightly[0].0, 901, "part 1 is updated by position");
-    let body = &nightly[0].2;
+    assert_eq!(nightly[0].id, 901, "part 1 is updated by position");
+    let body = &nightly[0].body;
     assert!(body.contains("<!-- ci-monitor-part: 1/1 -->"), "{body}");
     for id in [54000001001u64, 54000001006, 54000001007, 54000001002] {
         assert_eq!(
@@ -367,6 +375,7 @@ fn g55_surplus_parts_are_deleted_and_a_404_on_delete_counts_as_done() {
 #[test]
 fn g53_a_legacy_comment_that_cannot_be_read_back_is_left_untouched_and_its_ids_still_dedup() {
     let fake = sample();
+    fake.expect_writes([POST_COMMENT]);
     // An old-format comment: no part marker and a table instead of job blocks.
     let legacy = "<!-- processed_job_ids: 54000001001 -->\n## `nightly-test-amd.yml` — 1 failure(s)\n\n\
         | Job | Analysis |\n|---|---|\n| nightly-test-1-gpu-amd | The rdd CLI lost its main module. |\n";
@@ -379,8 +388,15 @@ fn g53_a_legacy_comment_that_cannot_be_read_back_is_left_untouched_and_its_ids_s
         .success();
     let nightly = workflow_comments(&fake, 4, NIGHTLY);
     assert_eq!(nightly.len(), 2, "{nightly:?}");
-    assert_eq!(nightly[0], (700, "amd-bot".into(), legacy.into()));
-    let new = &nightly[1].2;
+    assert_eq!(
+        nightly[0],
+        FakeComment {
+            id: 700,
+            author: "amd-bot".into(),
+            body: legacy.into()
+        }
+    );
+    let new = &nightly[1].body;
     assert!(
         new.starts_with("<!-- processed_job_ids: 54000001002 -->"),
         "the legacy comment's job is not analysed again:\n{new}"
@@ -412,6 +428,7 @@ fn g1_without_a_token_the_monitor_stops_before_any_request() {
 #[test]
 fn w25_a_green_run_between_two_failing_runs_counts_in_the_cross_run_view() {
     let fake = sample();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     let mut green = failed_run(19000002002, "2026-11-24T03:00:00Z", json!([]));
     green["conclusion"] = json!("success");
     fake.add(scenario(
@@ -420,11 +437,11 @@ fn w25_a_green_run_between_two_failing_runs_counts_in_the_cross_run_view() {
             pr_run(19000002003, 54000002301, "2026-11-24T05:00:00Z", "2026-11-24T05:01:00Z"),
         ]}}}}),
     ));
-    tick(&fake).success();
+    tick(&fake).stderr_contains(&done(2)).success();
     let issue = issue_number(&fake, TODAY_TITLE);
     let cross = crate::monitor::cross_run_comments(&fake, issue, PR_TEST);
     assert_eq!(cross.len(), 1);
-    let body = &cross[0].2;
+    let body = &cross[0].body;
     assert!(
         body.contains("Cross-Run Pattern Summary (3 runs in lookback window)"),
         "{body}"

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::harness::Test;
 use crate::monitor::{
     bot, failed_run, issue_number, scenario, tick, workflow_comments, BOT_REPO, NIGHTLY,
-    TODAY_TITLE, UPSTREAM,
+    OPEN_ISSUE, POST_COMMENT, TODAY_TITLE, UPSTREAM,
 };
 
 /// A token of each kind, and the bot's own token as the harness sets it.
@@ -57,9 +57,10 @@ fn assert_clean(what: &str, text: &str) {
 #[test]
 fn secrets_in_a_job_log_reach_no_comment_no_report_and_no_log_line() {
     let fake = fake();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     let out = tick(&fake).args(["-v"]).success();
     let issue = issue_number(&fake, TODAY_TITLE);
-    let body = &workflow_comments(&fake, issue, NIGHTLY)[0].2;
+    let body = &workflow_comments(&fake, issue, NIGHTLY)[0].body;
     assert!(
         body.contains("test_login"),
         "the failure is still reported\n{body}"

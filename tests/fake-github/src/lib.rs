@@ -2,11 +2,18 @@
 //! Messages endpoint), served on 127.0.0.1. Tests start it in-process with
 //! [`FakeGithub::start`]; the `fake-github` binary serves a scenario file for manual runs and
 //! benchmarks. The scenario format is documented in this crate's README.
+//!
+//! A test declares the writes it expects ([`FakeGithub::expect_writes`]); any other write
+//! fails it when the fake is dropped, so a bot that starts writing where it should not is
+//! caught by every test, not only by those that count writes.
 
 pub mod logs;
 pub mod model;
+pub mod objects;
+mod routes;
 pub mod scenario;
 pub mod server;
+mod writes;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -16,14 +23,41 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 pub use model::RequestRecord;
+pub use routes::MAX_BODY_CHARS;
 pub use scenario::Scenario;
+pub use writes::ExpectedWrite;
 
-/// A running fake. Dropping it stops the server.
+/// A running fake. Dropping it stops the server, then fails the test (unless it is already
+/// failing) if a write came that no [`FakeGithub::expect_writes`] declared.
 pub struct FakeGithub {
     addr: SocketAddr,
     world: Arc<Mutex<model::World>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    check_writes: bool,
+}
+
+/// An issue as the fake holds it, for assertions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeIssue {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    /// `open` or `closed`.
+    pub state: String,
+    /// Label names.
+    pub labels: Vec<String>,
+    /// The author's login.
+    pub author: String,
+}
+
+/// A comment as the fake holds it, for assertions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeComment {
+    pub id: u64,
+    /// The author's login.
+    pub author: String,
+    pub body: String,
 }
 
 impl FakeGithub {
@@ -59,6 +93,7 @@ impl FakeGithub {
             world,
             shutdown: Some(tx),
             thread: Some(thread),
+            check_writes: true,
         })
     }
 
@@ -82,13 +117,73 @@ impl FakeGithub {
         self.world.lock().expect("world lock").requests.clone()
     }
 
-    /// Requests that changed something (POST, PATCH, PUT, DELETE) on the API.
+    /// Requests that changed something (POST, PATCH, PUT, DELETE) on the API, since the last
+    /// [`FakeGithub::reset_requests`].
     pub fn writes(&self) -> Vec<RequestRecord> {
         self.requests()
             .into_iter()
-            .filter(|r| matches!(r.method.as_str(), "POST" | "PATCH" | "PUT" | "DELETE"))
-            .filter(|r| r.path != "/v1/messages")
+            .filter(RequestRecord::is_write)
             .collect()
+    }
+
+    /// Declares writes the test expects, each `"METHOD /path"` where a `{…}` segment stands
+    /// for any one segment (see [`ExpectedWrite`]). Declaring says "may happen", not "must":
+    /// tests that need a write to happen still assert it.
+    #[track_caller]
+    pub fn expect_writes<I, S>(&self, writes: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let parsed: Vec<ExpectedWrite> = writes
+            .into_iter()
+            .map(|w| ExpectedWrite::parse(w.as_ref()))
+            .collect();
+        self.world
+            .lock()
+            .expect("world lock")
+            .expected_writes
+            .extend(parsed);
+    }
+
+    /// Writes since start (resets included) that no declaration covers.
+    pub fn unexpected_writes(&self) -> Vec<RequestRecord> {
+        self.world.lock().expect("world lock").unexpected_writes()
+    }
+
+    /// Fails now if a write came that the test did not declare (dropping the fake checks the
+    /// same; this is for a test that wants the failure at a given point).
+    #[track_caller]
+    pub fn assert_no_unexpected_writes(&self) {
+        if let Some(report) = self.unexpected_report() {
+            panic!("{report}");
+        }
+    }
+
+    /// Turns the write check off: for the `fake-github` program, where a person or a
+    /// benchmark drives the bot and there is no test to fail.
+    pub fn allow_any_write(&mut self) {
+        self.check_writes = false;
+    }
+
+    fn unexpected_report(&self) -> Option<String> {
+        let w = self.world.lock().expect("world lock");
+        let unexpected = w.unexpected_writes();
+        if unexpected.is_empty() {
+            return None;
+        }
+        let list = |items: Vec<String>| {
+            if items.is_empty() {
+                "  (none)".to_string()
+            } else {
+                items.iter().map(|i| format!("  {i}\n")).collect::<String>()
+            }
+        };
+        Some(format!(
+            "the fake GitHub received writes the test did not declare with expect_writes:\n{}declared:\n{}",
+            list(unexpected.iter().map(ToString::to_string).collect()),
+            list(w.expected_writes.iter().map(ToString::to_string).collect()),
+        ))
     }
 
     /// Forgets the request log (e.g. between two ticks of a test).
@@ -106,8 +201,8 @@ impl FakeGithub {
         self.world.lock().expect("world lock").messages.clone()
     }
 
-    /// The comments of one issue, oldest first: (id, author, body).
-    pub fn comments(&self, repo: &str, number: u64) -> Vec<(u64, String, String)> {
+    /// The comments of one issue, oldest first.
+    pub fn comments(&self, repo: &str, number: u64) -> Vec<FakeComment> {
         let w = self.world.lock().expect("world lock");
         w.repos
             .get(repo)
@@ -115,21 +210,32 @@ impl FakeGithub {
             .map(|i| {
                 i.comments
                     .iter()
-                    .map(|c| (c.id, c.user.clone(), c.body.clone()))
+                    .map(|c| FakeComment {
+                        id: c.id,
+                        author: c.user.clone(),
+                        body: c.body.clone(),
+                    })
                     .collect()
             })
             .unwrap_or_default()
     }
 
-    /// The issues of a repository: (number, title, state, labels).
-    pub fn issues(&self, repo: &str) -> Vec<(u64, String, String, Vec<String>)> {
+    /// The issues of a repository, in the order they were made.
+    pub fn issues(&self, repo: &str) -> Vec<FakeIssue> {
         let w = self.world.lock().expect("world lock");
         w.repos
             .get(repo)
             .map(|r| {
                 r.issues
                     .iter()
-                    .map(|i| (i.number, i.title.clone(), i.state.clone(), i.labels.clone()))
+                    .map(|i| FakeIssue {
+                        number: i.number,
+                        title: i.title.clone(),
+                        body: i.body.clone(),
+                        state: i.state.clone(),
+                        labels: i.labels.clone(),
+                        author: i.user.clone(),
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -143,6 +249,12 @@ impl Drop for FakeGithub {
         }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        // A second panic while unwinding would abort the whole test binary.
+        if self.check_writes && !std::thread::panicking() {
+            if let Some(report) = self.unexpected_report() {
+                panic!("{report}");
+            }
         }
     }
 }

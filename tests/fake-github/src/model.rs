@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::objects;
 use crate::scenario::{Fault, Log, Repo, Run, Scenario};
 
 /// One request as the fake saw it (for `/_fake/requests` and test assertions).
@@ -19,6 +20,30 @@ pub struct RequestRecord {
     pub body_bytes: usize,
 }
 
+impl RequestRecord {
+    /// Whether it asked GitHub to change something: the requests a test must declare. The
+    /// gateway's `/v1/messages` POST is a question, not a change.
+    pub fn is_write(&self) -> bool {
+        matches!(self.method.as_str(), "POST" | "PATCH" | "PUT" | "DELETE")
+            && self.path != "/v1/messages"
+    }
+}
+
+impl std::fmt::Display for RequestRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} -> {}", self.method, self.path, self.status)
+    }
+}
+
+/// A reaction on a comment.
+#[derive(Debug, Clone)]
+pub struct ReactionState {
+    pub id: u64,
+    pub user: String,
+    pub content: String,
+    pub created_at: String,
+}
+
 /// A comment on an issue.
 #[derive(Debug, Clone)]
 pub struct CommentState {
@@ -27,7 +52,7 @@ pub struct CommentState {
     pub body: String,
     pub created_at: String,
     pub updated_at: String,
-    pub reactions: Vec<(u64, String, String)>,
+    pub reactions: Vec<ReactionState>,
 }
 
 /// An issue.
@@ -67,10 +92,17 @@ pub struct World {
     pub messages_reply: String,
     pub messages_replies: Vec<crate::scenario::ReplyRule>,
     pub messages: Vec<Value>,
+    /// Every request since the last reset (admin requests excluded).
     pub requests: Vec<RequestRecord>,
+    /// Every write since start, never reset: what the declared writes are checked against.
+    pub write_log: Vec<RequestRecord>,
+    /// The writes the test declared (see [`crate::ExpectedWrite`]).
+    pub expected_writes: Vec<crate::ExpectedWrite>,
     pub next_id: u64,
     pub rate_remaining: u64,
     pub base_dir: Option<PathBuf>,
+    /// When the fake started: the creation time of seeded objects that carry none.
+    pub started: String,
 }
 
 /// GitHub's timestamp format.
@@ -94,9 +126,12 @@ impl World {
             messages_replies: Vec::new(),
             messages: Vec::new(),
             requests: Vec::new(),
+            write_log: Vec::new(),
+            expected_writes: Vec::new(),
             next_id: 1_000_000,
             rate_remaining: 5000,
             base_dir: None,
+            started: now_iso(),
         };
         world.merge(scenario);
         world
@@ -170,6 +205,23 @@ impl World {
         }
     }
 
+    /// Keeps a request in the log (and a write in the write log too).
+    pub fn record(&mut self, record: RequestRecord) {
+        if record.is_write() {
+            self.write_log.push(record.clone());
+        }
+        self.requests.push(record);
+    }
+
+    /// The writes no declaration covers, in order.
+    pub fn unexpected_writes(&self) -> Vec<RequestRecord> {
+        self.write_log
+            .iter()
+            .filter(|r| !self.expected_writes.iter().any(|e| e.matches(r)))
+            .cloned()
+            .collect()
+    }
+
     /// A new id for a comment, issue or reaction.
     pub fn fresh_id(&mut self) -> u64 {
         self.next_id += 1;
@@ -203,11 +255,11 @@ impl World {
                     .issues
                     .iter()
                     .map(|i| {
-                        let mut v = issue_json(base, name, i);
+                        let mut v = objects::issue(base, name, i);
                         v["comments_list"] = Value::Array(
                             i.comments
                                 .iter()
-                                .map(|c| comment_json(base, name, i.number, c))
+                                .map(|c| objects::comment(base, name, i.number, c))
                                 .collect(),
                         );
                         v
@@ -221,78 +273,6 @@ impl World {
             .collect();
         json!({ "repos": repos, "messages": self.messages, "requests": self.requests.len() })
     }
-}
-
-/// An issue as GitHub renders it.
-pub fn issue_json(base: &str, repo: &str, i: &IssueState) -> Value {
-    json!({
-        "id": i.id,
-        "number": i.number,
-        "title": i.title,
-        "body": i.body,
-        "state": i.state,
-        "labels": i.labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
-        "user": {"login": i.user, "id": 1, "type": "User"},
-        "comments": i.comments.len(),
-        "created_at": i.created_at,
-        "updated_at": i.updated_at,
-        "html_url": format!("https://github.com/{repo}/issues/{}", i.number),
-        "url": format!("{base}/repos/{repo}/issues/{}", i.number),
-    })
-}
-
-/// A comment as GitHub renders it.
-pub fn comment_json(base: &str, repo: &str, number: u64, c: &CommentState) -> Value {
-    json!({
-        "id": c.id,
-        "body": c.body,
-        "user": {"login": c.user, "id": 1, "type": "User"},
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
-        "author_association": "MEMBER",
-        "html_url": format!("https://github.com/{repo}/issues/{number}#issuecomment-{}", c.id),
-        "url": format!("{base}/repos/{repo}/issues/comments/{}", c.id),
-    })
-}
-
-/// A run as GitHub renders it.
-pub fn run_json(repo: &str, wf: &str, r: &Run) -> Value {
-    json!({
-        "id": r.id,
-        "name": wf,
-        "path": format!(".github/workflows/{wf}"),
-        "event": r.event,
-        "status": r.status,
-        "conclusion": r.conclusion,
-        "head_branch": r.head_branch,
-        "head_sha": r.head_sha,
-        "created_at": r.created_at,
-        "updated_at": r.created_at,
-        "run_started_at": r.created_at,
-        "run_attempt": r.run_attempt.unwrap_or(1),
-        "run_number": r.id % 10_000,
-        "html_url": format!("https://github.com/{repo}/actions/runs/{}", r.id),
-    })
-}
-
-/// A job as GitHub renders it.
-pub fn job_json(repo: &str, run: &Run, j: &crate::scenario::Job) -> Value {
-    json!({
-        "id": j.id,
-        "run_id": run.id,
-        "name": j.name,
-        "status": j.status,
-        "conclusion": j.conclusion,
-        "started_at": j.started_at,
-        "completed_at": j.completed_at,
-        "head_sha": run.head_sha,
-        "html_url": format!("https://github.com/{repo}/actions/runs/{}/job/{}", run.id, j.id),
-        "labels": ["linux-mi325-gpu-1"],
-        "runner_name": "fake-runner",
-        "steps": j.steps.iter().enumerate().map(|(n, s)| json!({
-            "name": s.name, "status": "completed", "conclusion": s.conclusion, "number": n + 1,
-        })).collect::<Vec<_>>(),
-    })
 }
 
 /// Whether a job's log has expired.

@@ -1,25 +1,13 @@
 //! The `fake-github` binary: starts from the sample scenario, serves the API, and its admin
 //! endpoints show what was written.
 
-use std::io::{Read, Write};
+mod common;
+
 use std::time::{Duration, Instant};
 
 fn request(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: token t-123\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let answer = common::send(addr, method, path, body);
+    (answer.status, answer.body)
 }
 
 #[test]
@@ -57,13 +45,19 @@ fn serves_the_sample_scenario_and_reports_writes_on_its_admin_endpoints() {
     );
     assert_eq!(status, 200);
     assert!(runs.contains("19000001001"), "{runs}");
-    let (status, _) = request(
+    let log = common::send(
         &addr,
         "GET",
         "/repos/sgl-project/sglang/actions/jobs/54000001001/logs",
         "",
     );
-    assert_eq!(status, 302);
+    assert_eq!(log.status, 302);
+    let location = log.headers.iter().find(|(k, _)| k == "location");
+    assert!(
+        location.is_some_and(|(_, v)| v.contains("/_blobs/logs/sgl-project/sglang/54000001001")),
+        "{:?}",
+        log.headers
+    );
     let (status, _) = request(
         &addr,
         "POST",
