@@ -10,6 +10,7 @@ use super::error::Result;
 use super::models::*;
 use super::retry::Idempotency;
 use crate::domain::{CommentId, CommitSha, IssueNumber, JobId, ReactionContent, ReactionId, RunId};
+use octocrab::models as octo;
 
 /// GitHub's page size maximum; every listing asks for it.
 const PER_PAGE: usize = 100;
@@ -129,7 +130,7 @@ impl Client {
             .await
     }
 
-    /// All runs for one commit (every workflow), for PR status checks.
+    /// All runs for one commit (`ci-status` #14: the PR's CI at its head).
     pub async fn runs_for_sha(&self, repo: &str, sha: &CommitSha) -> Result<Vec<WorkflowRun>> {
         let path = format!(
             "/repos/{repo}/actions/runs?head_sha={}&per_page={PER_PAGE}",
@@ -138,7 +139,7 @@ impl Client {
         self.get_all(&path, None, field("workflow_runs")).await
     }
 
-    /// One run.
+    /// One run (`analyze-url` #14 reads the run a URL names; the cross-run view).
     pub async fn workflow_run(&self, repo: &str, run_id: RunId) -> Result<WorkflowRun> {
         self.get_json(&format!("/repos/{repo}/actions/runs/{run_id}"))
             .await
@@ -151,40 +152,10 @@ impl Client {
         self.get_all(&path, None, field("jobs")).await
     }
 
-    /// One job, with its steps.
+    /// One job, with its steps (`analyze-url` #14 for a job URL; `ci-status` #14).
     pub async fn job(&self, repo: &str, job_id: JobId) -> Result<Job> {
         self.get_json(&format!("/repos/{repo}/actions/jobs/{job_id}"))
             .await
-    }
-
-    /// Re-runs the failed jobs of a run.
-    pub async fn rerun_failed_jobs(&self, repo: &str, run_id: RunId) -> Result<()> {
-        let path = format!("/repos/{repo}/actions/runs/{run_id}/rerun-failed-jobs");
-        self.write::<serde_json::Value>(Method::POST, &path, None, Idempotency::Safe)
-            .await
-            .map(drop)
-    }
-
-    /// Starts a workflow by `workflow_dispatch`.
-    pub async fn dispatch_workflow(
-        &self,
-        repo: &str,
-        workflow_file: &str,
-        git_ref: &str,
-        inputs: serde_json::Value,
-    ) -> Result<()> {
-        let path = format!(
-            "/repos/{repo}/actions/workflows/{}/dispatches",
-            encode(workflow_file)
-        );
-        self.write::<serde_json::Value>(
-            Method::POST,
-            &path,
-            Some(json!({"ref": git_ref, "inputs": inputs})),
-            Idempotency::CreatesResource,
-        )
-        .await
-        .map(drop)
     }
 
     /// Issues of a repository (pull requests filtered out).
@@ -207,21 +178,29 @@ impl Client {
                 ("per_page", Some(PER_PAGE.to_string())),
             ])
         );
-        let mut issues: Vec<Issue> = self.get_all(&path, filter.limit, whole).await?;
-        issues.retain(|i| i.pull_request.is_none());
-        Ok(issues)
+        let issues: Vec<octo::issues::Issue> = self.get_all(&path, filter.limit, whole).await?;
+        Ok(issues
+            .into_iter()
+            .filter(|i| i.pull_request.is_none())
+            .map(Issue::from)
+            .collect())
     }
 
-    /// One issue.
+    /// One issue (tracker issues by number, `failure-tracker` #13; a PR's issue view,
+    /// `ci-status` #14).
     pub async fn issue(&self, repo: &str, number: IssueNumber) -> Result<Issue> {
-        self.get_json(&format!("/repos/{repo}/issues/{number}"))
-            .await
+        let issue: octo::issues::Issue = self
+            .get_json(&format!("/repos/{repo}/issues/{number}"))
+            .await?;
+        Ok(issue.into())
     }
 
-    /// Issue search. Eventually consistent on GitHub: never the only way to find what we wrote.
+    /// Issue search (`watch` #15 finds PRs that mention the bot). Eventually consistent on
+    /// GitHub: never the only way to find what we wrote.
     pub async fn search_issues(&self, q: &str, limit: Option<usize>) -> Result<Vec<Issue>> {
         let path = format!("/search/issues?q={}&per_page={PER_PAGE}", encode(q));
-        self.get_all(&path, limit, field("items")).await
+        let found: Vec<super::wire::SearchHit> = self.get_all(&path, limit, field("items")).await?;
+        Ok(found.into_iter().map(Issue::from).collect())
     }
 
     /// Opens an issue. Dry run: `None`, since nothing was created (the issue is only planned).
@@ -235,7 +214,7 @@ impl Client {
                 Idempotency::CreatesResource,
             )
             .await?;
-        Ok(created)
+        Ok(created.map(|i: octo::issues::Issue| i.into()))
     }
 
     /// Changes an issue's title, body or state.
@@ -259,13 +238,17 @@ impl Client {
     /// Every comment of an issue or PR, oldest first.
     pub async fn comments(&self, repo: &str, number: IssueNumber) -> Result<Vec<Comment>> {
         let path = format!("/repos/{repo}/issues/{number}/comments?per_page={PER_PAGE}");
-        self.get_all(&path, None, whole).await
+        let comments: Vec<octo::issues::Comment> = self.get_all(&path, None, whole).await?;
+        Ok(comments.into_iter().map(Comment::from).collect())
     }
 
-    /// One comment by id; `None` when it was deleted.
+    /// One comment by id, `None` when it was deleted (`watch` #15 re-reads a command before
+    /// answering it).
     pub async fn comment(&self, repo: &str, comment_id: CommentId) -> Result<Option<Comment>> {
-        self.get_optional(&format!("/repos/{repo}/issues/comments/{comment_id}"))
-            .await
+        let comment: Option<octo::issues::Comment> = self
+            .get_optional(&format!("/repos/{repo}/issues/comments/{comment_id}"))
+            .await?;
+        Ok(comment.map(Comment::from))
     }
 
     /// Posts a comment. Dry run: `None`, since nothing was posted.
@@ -283,7 +266,7 @@ impl Client {
                 Idempotency::CreatesResource,
             )
             .await?;
-        Ok(created)
+        Ok(created.map(|c: octo::issues::Comment| c.into()))
     }
 
     /// Replaces a comment's body.
@@ -319,7 +302,7 @@ impl Client {
         }
     }
 
-    /// Reactions on a comment.
+    /// Reactions on a comment: the claim protocol of `watch` (#15).
     pub async fn comment_reactions(
         &self,
         repo: &str,
@@ -330,7 +313,8 @@ impl Client {
         self.get_all(&path, None, whole).await
     }
 
-    /// Adds a reaction to a comment (GitHub answers 200 if it already exists).
+    /// Adds a reaction to a comment (GitHub answers 200 if it already exists): `watch` (#15)
+    /// claims a command with it.
     pub async fn react_to_comment(
         &self,
         repo: &str,
@@ -347,7 +331,7 @@ impl Client {
         .map(drop)
     }
 
-    /// Removes one reaction from a comment.
+    /// Removes one reaction from a comment: `watch` (#15) releases a claim it could not honour.
     pub async fn delete_comment_reaction(
         &self,
         repo: &str,
@@ -364,50 +348,15 @@ impl Client {
         .map(drop)
     }
 
-    /// Reactions on an issue or PR itself.
-    pub async fn issue_reactions(&self, repo: &str, number: IssueNumber) -> Result<Vec<Reaction>> {
-        let path = format!("/repos/{repo}/issues/{number}/reactions?per_page={PER_PAGE}");
-        self.get_all(&path, None, whole).await
-    }
-
-    /// Adds a reaction to an issue or PR.
-    pub async fn react_to_issue(
-        &self,
-        repo: &str,
-        number: IssueNumber,
-        content: &ReactionContent,
-    ) -> Result<()> {
-        self.write::<serde_json::Value>(
-            Method::POST,
-            &format!("/repos/{repo}/issues/{number}/reactions"),
-            Some(json!({ "content": content.as_str() })),
-            Idempotency::Safe,
-        )
-        .await
-        .map(drop)
-    }
-
-    /// One pull request.
+    /// One pull request (`ci-status`, `review-pr`, #14).
     pub async fn pull_request(&self, repo: &str, number: IssueNumber) -> Result<PullRequest> {
-        self.get_json(&format!("/repos/{repo}/pulls/{number}"))
-            .await
+        let pr: octo::pulls::PullRequest = self
+            .get_json(&format!("/repos/{repo}/pulls/{number}"))
+            .await?;
+        Ok(pr.into())
     }
 
-    /// Open pull requests, newest first.
-    pub async fn pull_requests(
-        &self,
-        repo: &str,
-        state: &str,
-        limit: Option<usize>,
-    ) -> Result<Vec<PullRequest>> {
-        let path = format!(
-            "/repos/{repo}/pulls?state={}&per_page={PER_PAGE}",
-            encode(state)
-        );
-        self.get_all(&path, limit, whole).await
-    }
-
-    /// Every changed file of a pull request.
+    /// Every changed file of a pull request (`ci-status`'s correlation, `review-pr`, #14).
     pub async fn pull_request_files(
         &self,
         repo: &str,
@@ -417,7 +366,7 @@ impl Client {
         self.get_all(&path, None, whole).await
     }
 
-    /// The unified diff of a pull request; `None` when GitHub has none to give.
+    /// The unified diff of a pull request (`review-pr` #14); `None` when GitHub has none.
     pub async fn pull_request_diff(
         &self,
         repo: &str,
@@ -430,7 +379,8 @@ impl Client {
         .await
     }
 
-    /// A file's content at a ref; `None` when the file does not exist there.
+    /// A file's content at a ref, `None` when it does not exist there (`ci-status` #14 reads
+    /// sglang's CI registry at the PR's head for the coverage-gap banner).
     pub async fn file_at_ref(
         &self,
         repo: &str,
@@ -449,7 +399,7 @@ impl Client {
         .await
     }
 
-    /// Check runs of a commit.
+    /// Check runs of a commit (`ci-status` #14: the PR's checks beyond the AMD workflows).
     pub async fn check_runs(&self, repo: &str, git_ref: &str) -> Result<Vec<CheckRun>> {
         let path = format!(
             "/repos/{repo}/commits/{}/check-runs?per_page={PER_PAGE}",
@@ -458,19 +408,12 @@ impl Client {
         self.get_all(&path, None, field("check_runs")).await
     }
 
-    /// Commit statuses of a ref (newest first, every context).
-    pub async fn commit_statuses(&self, repo: &str, git_ref: &str) -> Result<Vec<CommitStatus>> {
-        let path = format!(
-            "/repos/{repo}/commits/{}/statuses?per_page={PER_PAGE}",
-            encode(git_ref)
-        );
-        self.get_all(&path, None, whole).await
-    }
-
-    /// The combined status of a ref.
+    /// The combined status of a ref (`ci-status` #14: commit statuses of other CI systems).
     pub async fn combined_status(&self, repo: &str, git_ref: &str) -> Result<CombinedStatus> {
-        self.get_json(&format!("/repos/{repo}/commits/{}/status", encode(git_ref)))
-            .await
+        let status: super::wire::CombinedStatusWire = self
+            .get_json(&format!("/repos/{repo}/commits/{}/status", encode(git_ref)))
+            .await?;
+        Ok(status.into())
     }
 }
 

@@ -9,6 +9,7 @@ mod link;
 mod logstream;
 pub mod models;
 mod retry;
+mod wire;
 
 pub use api::{IssueFilter, IssuePatch, NewIssue, RunFilter};
 pub use client::{Client, ClientOptions, PlannedWrite, RequestStats, MAX_BODY_CHARS};
