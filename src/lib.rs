@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod fsutil;
 pub mod github;
+pub mod http;
 pub mod limits;
 pub mod logging;
 pub mod monitor;

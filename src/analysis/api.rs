@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::github::RetryPolicy;
+use crate::http::{Failed, Idempotency, Outcome, RetryPolicy, Retrying};
 
 /// The gateway's own `anthropic-version` value (a Vertex-style deployment).
 pub const GATEWAY_ANTHROPIC_VERSION: &str = "vertex-2023-10-16";
@@ -168,60 +168,72 @@ impl ApiClient {
     pub async fn complete(&self, request: &MessageRequest) -> Result<MessageAnswer, ApiError> {
         let url = format!("{}/v1/messages", self.options.url.trim_end_matches('/'));
         let body = self.body(request);
-        let mut attempt = 1u32;
-        loop {
-            let sent = self
-                .http
-                .post(&url)
-                .header("x-api-key", "unused")
-                .header("Ocp-Apim-Subscription-Key", &self.options.key)
-                .header("user", &self.options.user)
-                .header("anthropic-version", GATEWAY_ANTHROPIC_VERSION)
-                .json(&body)
-                .send()
-                .await;
-            let (outcome, failure) = match sent {
-                Ok(response) if response.status().is_success() => {
-                    let bytes = response
-                        .bytes()
-                        .await
-                        .map_err(|e| ApiError::Transport(e.to_string()))?;
-                    return parse_answer(&bytes);
-                }
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let retry_after = response
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse().ok())
-                        .map(Duration::from_secs);
-                    let text = response.text().await.unwrap_or_default();
-                    let message = serde_json::from_str::<serde_json::Value>(&text)
-                        .ok()
-                        .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-                        .unwrap_or_else(|| text.chars().take(300).collect());
-                    // 529 is Anthropic's "overloaded": treated like a 503.
-                    let status_for_policy = if status == 529 { 503 } else { status };
-                    (
-                        crate::github::retry_outcome(status_for_policy, retry_after),
-                        ApiError::Http { status, message },
-                    )
-                }
-                Err(e) => (
-                    crate::github::transport_outcome(),
-                    ApiError::Transport(e.to_string()),
-                ),
-            };
-            match self.options.retry.decide_public(attempt, &outcome) {
-                Some(wait) => {
-                    tracing::warn!("LLM gateway: {failure}; retry {attempt} in {wait:?}");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => return Err(failure),
+        Retrying::new(&self.options.retry, Idempotency::Safe, "POST /v1/messages")
+            .run(
+                || self.send_once(&url, &body),
+                |result| {
+                    let refused = result.as_ref().err()?;
+                    Some(Failed::new(
+                        refused.retry.clone()?,
+                        refused.error.to_string(),
+                    ))
+                },
+            )
+            .await
+            .map_err(|refused| refused.error)
+    }
+
+    /// One attempt: the answer, or the error with what the retry policy should make of it.
+    async fn send_once(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+    ) -> Result<MessageAnswer, Refused> {
+        let sent = self
+            .http
+            .post(url)
+            .header("x-api-key", "unused")
+            .header("Ocp-Apim-Subscription-Key", &self.options.key)
+            .header("user", &self.options.user)
+            .header("anthropic-version", GATEWAY_ANTHROPIC_VERSION)
+            .json(body)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => {
+                return Err(Refused {
+                    error: ApiError::Transport(e.to_string()),
+                    retry: Some(Outcome::Transport),
+                })
             }
+        };
+        let status = response.status().as_u16();
+        if response.status().is_success() {
+            // A failure to read or decode a success is final: the gateway did answer.
+            let bytes = response.bytes().await.map_err(|e| Refused {
+                error: ApiError::Transport(e.to_string()),
+                retry: None,
+            })?;
+            return parse_answer(&bytes).map_err(|error| Refused { error, retry: None });
         }
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+            .map(Duration::from_secs);
+        let text = response.text().await.unwrap_or_default();
+        let message = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+            .unwrap_or_else(|| text.chars().take(300).collect());
+        // 529 is Anthropic's "overloaded": treated like a 503.
+        let status_for_policy = if status == 529 { 503 } else { status };
+        Err(Refused {
+            error: ApiError::Http { status, message },
+            retry: Some(Outcome::answer(status_for_policy, retry_after)),
+        })
     }
 
     /// The per-job call pattern: a rich first call (adaptive thinking, large budget); if it
@@ -252,6 +264,13 @@ impl ApiClient {
             }
         }
     }
+}
+
+/// A failed attempt: the error the caller sees, and what the retry policy decides on (`None`:
+/// never retried).
+struct Refused {
+    error: ApiError,
+    retry: Option<Outcome>,
 }
 
 fn parse_answer(bytes: &[u8]) -> Result<MessageAnswer, ApiError> {

@@ -8,8 +8,8 @@ use serde_json::json;
 use super::client::Client;
 use super::error::Result;
 use super::models::*;
-use super::retry::Idempotency;
 use crate::domain::{CommentId, CommitSha, IssueNumber, JobId, ReactionContent, ReactionId, RunId};
+use crate::http::Idempotency;
 use octocrab::models as octo;
 
 /// GitHub's page size maximum; every listing asks for it.

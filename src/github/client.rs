@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use super::error::{GithubError, Result};
 use super::etag_cache::EtagCache;
 use super::link;
-use super::retry::{Decision, Idempotency, Outcome, RetryPolicy};
+use crate::http::{Failed, Idempotency, Outcome, RetryPolicy, Retrying};
 use crate::redact::Redactor;
 
 /// An answer body as octocrab hands it over, not yet read.
@@ -526,53 +526,44 @@ impl Client {
         etag: Option<&HeaderValue>,
     ) -> Result<http::Response<RawBody>> {
         let policy = &self.inner.options.retry;
-        let mut attempt = 1u32;
-        loop {
-            let result = tokio::time::timeout(
-                self.inner.options.request_timeout,
-                self.send_once(call, etag),
-            )
-            .await;
-            let outcome = match &result {
-                Ok(Ok(response)) => {
-                    let status = response.status();
-                    if status.is_success() || status.is_redirection() {
-                        return Ok(result.expect("checked").expect("checked"));
-                    }
-                    outcome_of(response.headers(), status)
+        Retrying::new(
+            policy,
+            call.idempotency,
+            format!("{} {}", call.method, call.path),
+        )
+        .on_rate_limit_too_long(|wait| GithubError::RateLimited {
+            method: call.method.to_string(),
+            path: call.path.clone(),
+            wait,
+            max_wait: policy.max_rate_limit_wait,
+        })
+        .run_checking(
+            move || async move {
+                let timeout = self.inner.options.request_timeout;
+                match tokio::time::timeout(timeout, self.send_once(call, etag)).await {
+                    Ok(Ok(response)) => Ok(response),
+                    Ok(Err(e)) => Err(transport(call, &e)),
+                    Err(_) => Err(transport(call, "timed out")),
                 }
-                Ok(Err(_)) | Err(_) => Outcome::Transport,
-            };
-            let jitter = fastrand::f64();
-            match policy.decide(attempt, &outcome, call.idempotency, jitter) {
-                Decision::RetryAfter(wait) => {
-                    tracing::warn!(
-                        "{} {} → {}; retry {attempt} in {wait:?}",
-                        call.method,
-                        call.path,
-                        describe(&result)
-                    );
-                    self.inner.counters.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
+            },
+            |result| match result {
+                Ok(response) if response.status().is_success() => None,
+                Ok(response) if response.status().is_redirection() => None,
+                Ok(response) => Some(Failed::new(
+                    outcome_of(response.headers(), response.status()),
+                    response.status().to_string(),
+                )),
+                Err(GithubError::Transport { message, .. }) => {
+                    Some(Failed::new(Outcome::Transport, message.clone()))
                 }
-                Decision::RateLimitTooLong(wait) => {
-                    return Err(GithubError::RateLimited {
-                        method: call.method.to_string(),
-                        path: call.path.clone(),
-                        wait,
-                        max_wait: policy.max_rate_limit_wait,
-                    })
-                }
-                Decision::GiveUp => {
-                    return match result {
-                        Ok(Ok(response)) => Ok(response),
-                        Ok(Err(e)) => Err(transport(call, &e)),
-                        Err(_) => Err(transport(call, "timed out")),
-                    }
-                }
-            }
-        }
+                Err(_) => None,
+            },
+            || {
+                self.inner.counters.retries.fetch_add(1, Ordering::Relaxed);
+                std::future::ready(None)
+            },
+        )
+        .await
     }
 
     async fn send_once(
@@ -616,19 +607,6 @@ impl Client {
                 .store(remaining, Ordering::Relaxed);
         }
         Ok(response)
-    }
-}
-
-fn describe(
-    result: &std::result::Result<
-        std::result::Result<http::Response<RawBody>, String>,
-        tokio::time::error::Elapsed,
-    >,
-) -> String {
-    match result {
-        Ok(Ok(r)) => r.status().to_string(),
-        Ok(Err(e)) => e.clone(),
-        Err(_) => "timed out".into(),
     }
 }
 

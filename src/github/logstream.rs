@@ -12,8 +12,8 @@ use http_body_util::BodyExt;
 
 use super::client::{Call, Client};
 use super::error::{GithubError, Result};
-use super::retry::{Decision, Idempotency, Outcome};
 use crate::domain::JobId;
+use crate::http::{Failed, Idempotency, Outcome, Retrying};
 
 /// A job log being downloaded. Read it chunk by chunk ([`LogStream::next_chunk`]) or as an
 /// `AsyncRead` ([`LogStream::into_async_read`]).
@@ -119,50 +119,44 @@ impl Client {
     /// Downloads the signed blob URL. No Authorization header: the URL carries its own
     /// signature, and the token must not reach the storage host.
     async fn blob_stream(&self, url: &str, job_id: JobId) -> Result<LogStream> {
-        let mut attempt = 1;
-        loop {
-            let result = self.blob_client().get(url).send().await;
-            let outcome = match &result {
-                Ok(r) if r.status().is_success() => {
-                    let response = result.expect("checked");
-                    let chunks = response.bytes_stream().map_err(io::Error::other);
-                    return Ok(self.wrap(chunks));
-                }
-                Ok(r) if r.status() == StatusCode::NOT_FOUND || r.status() == StatusCode::GONE => {
-                    return Err(GithubError::LogsExpired {
-                        job_id,
-                        status: r.status().as_u16(),
-                    })
-                }
-                Ok(r) => Outcome::Status {
-                    status: r.status().as_u16(),
-                    retry_after: None,
-                    ratelimit_remaining: None,
-                    ratelimit_reset_in: None,
-                },
-                Err(_) => Outcome::Transport,
-            };
-            match self
-                .retry_policy()
-                .decide(attempt, &outcome, Idempotency::Safe, fastrand::f64())
-            {
-                Decision::RetryAfter(wait) => {
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                _ => {
-                    let message = match result {
-                        Ok(r) => format!("blob storage answered {}", r.status()),
-                        Err(e) => e.to_string(),
-                    };
-                    return Err(GithubError::Transport {
-                        method: "GET".into(),
-                        path: format!("log blob of job {job_id}"),
-                        message,
-                    });
-                }
+        let expired =
+            |status: StatusCode| status == StatusCode::NOT_FOUND || status == StatusCode::GONE;
+        let result = Retrying::new(
+            self.retry_policy(),
+            Idempotency::Safe,
+            format!("log blob of job {job_id}"),
+        )
+        .run(
+            || self.blob_client().get(url).send(),
+            |result| match result {
+                Ok(r) if r.status().is_success() || expired(r.status()) => None,
+                Ok(r) => Some(Failed::new(
+                    Outcome::answer(r.status().as_u16(), None),
+                    format!("blob storage answered {}", r.status()),
+                )),
+                Err(e) => Some(Failed::new(Outcome::Transport, without_url(e))),
+            },
+        )
+        .await;
+        let message = match result {
+            Ok(r) if r.status().is_success() => {
+                let chunks = r.bytes_stream().map_err(io::Error::other);
+                return Ok(self.wrap(chunks));
             }
-        }
+            Ok(r) if expired(r.status()) => {
+                return Err(GithubError::LogsExpired {
+                    job_id,
+                    status: r.status().as_u16(),
+                })
+            }
+            Ok(r) => format!("blob storage answered {}", r.status()),
+            Err(e) => without_url(&e),
+        };
+        Err(GithubError::Transport {
+            method: "GET".into(),
+            path: format!("log blob of job {job_id}"),
+            message,
+        })
     }
 
     fn wrap(&self, chunks: impl Stream<Item = io::Result<Bytes>> + Send + 'static) -> LogStream {
@@ -171,5 +165,15 @@ impl Client {
             client: self.clone(),
             idle_timeout: self.request_timeout(),
         }
+    }
+}
+
+/// A transport error without the blob's URL: its query string is a signature that lets anyone
+/// read the log, so it stays out of logs and reports.
+fn without_url(e: &reqwest::Error) -> String {
+    let text = e.to_string();
+    match e.url() {
+        Some(url) => text.replace(url.as_str(), "the log blob"),
+        None => text,
     }
 }

@@ -8,11 +8,11 @@ mod etag_cache;
 mod link;
 mod logstream;
 pub mod models;
-mod retry;
 mod wire;
 
+/// Part of [`ClientOptions`]; the policy itself lives in `crate::http`.
+pub use crate::http::RetryPolicy;
 pub use api::{IssueFilter, IssuePatch, NewIssue, RunFilter};
 pub use client::{Client, ClientOptions, PlannedWrite, RequestStats, MAX_BODY_CHARS};
 pub use error::{GithubError, Result};
 pub use logstream::LogStream;
-pub use retry::{retry_outcome, transport_outcome, Outcome, RetryPolicy};

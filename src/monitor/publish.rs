@@ -4,6 +4,8 @@
 //! ([`own_comments`]); text by anyone else that imitates our markers is ignored. Reading the
 //! parts back is pure and lives in `report::located`.
 
+use std::time::Duration;
+
 use anyhow::{Context, Result};
 
 use super::context::TickContext;
@@ -12,6 +14,7 @@ use super::render::{render, RenderInput};
 use crate::domain::{CommentId, IssueNumber, IssueRef};
 use crate::github::models::Comment;
 use crate::github::{Client, GithubError};
+use crate::http::{Failed, Idempotency, Outcome, RetryPolicy, Retrying};
 use crate::report::located::{self, Located, PostedComment};
 use crate::report::JobAnalysis;
 
@@ -221,38 +224,53 @@ pub async fn write_cross_run(
     }
 }
 
-/// Attempts at posting one part when GitHub's answer is lost or a server error.
-const POST_ATTEMPTS: u32 = 3;
+/// Attempts at posting one part when GitHub's answer is lost or a server error, and the waits
+/// before re-reading the issue (a comment that landed needs a moment to be listed). Only lost
+/// answers are retried here: the client has already waited out rate limits.
+const LOST_ANSWER_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 3,
+    base_delay: Duration::from_secs(1),
+    max_delay: Duration::from_secs(2),
+    max_rate_limit_wait: Duration::ZERO,
+};
 
-/// Posts a part and returns its comment id (`None` under `--dry-run`: only planned). A POST is not idempotent: after a 5xx or a lost
-/// answer the comment may exist anyway, so before trying again the issue is re-read and an
-/// identical comment is adopted instead of posting a duplicate.
+/// Posts a part and returns its comment id (`None` under `--dry-run`: only planned). A POST is
+/// not idempotent: after a 5xx or a lost answer the comment may exist anyway, so before trying
+/// again the issue is re-read and an identical comment is adopted instead of posting a
+/// duplicate. That check is what makes the retry safe, hence `Idempotency::Safe`.
 async fn post_part(
     client: &Client,
     repo: &str,
     issue: IssueNumber,
     body: &str,
 ) -> Result<Option<CommentId>, GithubError> {
-    let mut attempt = 1;
-    loop {
-        match client.create_comment(repo, issue, body).await {
-            Ok(created) => return Ok(created.map(|c| c.id)),
-            Err(e) if attempt < POST_ATTEMPTS && outcome_unknown(&e) => {
-                tracing::warn!(
-                    "posting a comment on #{issue} failed ({e}); checking whether it landed"
-                );
-                tokio::time::sleep(std::time::Duration::from_millis(500 * u64::from(attempt)))
-                    .await;
-                if let Ok(comments) = client.comments(repo, issue).await {
-                    if let Some(c) = comments.iter().rev().find(|c| c.body == body) {
-                        return Ok(Some(c.id));
-                    }
-                }
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    Retrying::new(
+        &LOST_ANSWER_RETRY,
+        Idempotency::Safe,
+        format!("posting a comment on #{issue}"),
+    )
+    .run_checking(
+        || async move {
+            Ok(client
+                .create_comment(repo, issue, body)
+                .await?
+                .map(|c| c.id))
+        },
+        |result| match result {
+            // Whatever GitHub answered, the answer is lost: to the policy it is no answer.
+            Err(e) if outcome_unknown(e) => Some(Failed::new(
+                Outcome::Transport,
+                format!("{e}; checking whether it landed"),
+            )),
+            _ => None,
+        },
+        || async move {
+            let comments = client.comments(repo, issue).await.ok()?;
+            let landed = comments.iter().rev().find(|c| c.body == body)?;
+            Some(Some(landed.id))
+        },
+    )
+    .await
 }
 
 /// Whether a failed write may or may not have reached GitHub.

@@ -1,7 +1,9 @@
-//! When to retry a GitHub request, and how long to wait first. Pure: the caller sleeps.
+//! When to retry an HTTP request, and how long to wait first. Pure: the driver
+//! ([`super::Retrying`]) sleeps.
 //!
-//! The one retry layer of the bot (octocrab's own is compiled out), so that what is retryable
-//! is decided in one place.
+//! The one retry policy of the bot (octocrab's own layer is compiled out), used for GitHub, the
+//! log blobs, the LLM gateway and comment posting, so that what is retryable is decided in one
+//! place.
 //!
 //! Hand-written, not a retry crate: a pure function of the outcome, tested exhaustively.
 
@@ -118,15 +120,6 @@ impl RetryPolicy {
         }
     }
 
-    /// The verdict for callers outside the GitHub layer (the LLM gateway): a wait, or `None`
-    /// to give up. Rate limits that reset too late also give up.
-    pub fn decide_public(&self, attempt: u32, outcome: &Outcome) -> Option<Duration> {
-        match self.decide(attempt, outcome, Idempotency::Safe, fastrand::f64()) {
-            Decision::RetryAfter(wait) => Some(wait),
-            _ => None,
-        }
-    }
-
     /// Exponential backoff with "equal jitter": half fixed, half random, capped.
     fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
         let exp = self
@@ -142,20 +135,17 @@ impl RetryPolicy {
     }
 }
 
-/// The policy input for an HTTP answer with only a status and `Retry-After` (no GitHub headers).
-pub fn retry_outcome(status: u16, retry_after: Option<Duration>) -> Outcome {
-    Outcome::Status {
-        // A 429 from a non-GitHub service is a rate limit even without GitHub's headers.
-        status,
-        retry_after,
-        ratelimit_remaining: None,
-        ratelimit_reset_in: None,
+impl Outcome {
+    /// An answer from a service without GitHub's rate-limit headers (log blobs, the LLM
+    /// gateway): a 429 with or without `Retry-After` is still a rate limit to the policy.
+    pub fn answer(status: u16, retry_after: Option<Duration>) -> Self {
+        Outcome::Status {
+            status,
+            retry_after,
+            ratelimit_remaining: None,
+            ratelimit_reset_in: None,
+        }
     }
-}
-
-/// The policy input for a request that got no answer.
-pub fn transport_outcome() -> Outcome {
-    Outcome::Transport
 }
 
 #[cfg(test)]
@@ -163,12 +153,7 @@ mod tests {
     use super::*;
 
     fn status(code: u16) -> Outcome {
-        Outcome::Status {
-            status: code,
-            retry_after: None,
-            ratelimit_remaining: None,
-            ratelimit_reset_in: None,
-        }
+        Outcome::answer(code, None)
     }
 
     #[test]
@@ -232,6 +217,20 @@ mod tests {
             p.decide(1, &late, Idempotency::Safe, 0.0),
             Decision::RateLimitTooLong(_)
         ));
+    }
+
+    #[test]
+    fn a_plain_429_is_retried_with_backoff_even_for_posts() {
+        let p = RetryPolicy::default();
+        for idempotency in [Idempotency::Safe, Idempotency::CreatesResource] {
+            assert!(
+                matches!(
+                    p.decide(1, &Outcome::answer(429, None), idempotency, 0.0),
+                    Decision::RetryAfter(d) if d <= p.max_delay
+                ),
+                "{idempotency:?}"
+            );
+        }
     }
 
     #[test]
