@@ -97,6 +97,11 @@ impl FakeGithub {
         })
     }
 
+    /// Delays every API answer by `latency` from now on, as a real GitHub does.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.world.lock().expect("world lock").latency = latency;
+    }
+
     /// `http://127.0.0.1:PORT`, the API base URL to give the bot.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

@@ -1,10 +1,11 @@
-//! `fake-github --scenario FILE [--port 0] [--port-file PATH]`: serves a scenario on
-//! 127.0.0.1 until interrupted, logging one line per request to stderr.
+//! `fake-github --scenario FILE [--port 0] [--port-file PATH] [--latency-ms N]`: serves a
+//! scenario on 127.0.0.1 until interrupted, logging one line per request to stderr; every
+//! API answer waits N ms first (0 by default), as a real GitHub's round trip does.
 
 use std::path::PathBuf;
 
 fn usage() -> ! {
-    eprintln!("usage: fake-github --scenario FILE [--port N] [--port-file PATH]");
+    eprintln!("usage: fake-github --scenario FILE [--port N] [--port-file PATH] [--latency-ms N]");
     std::process::exit(2);
 }
 
@@ -12,6 +13,7 @@ fn main() {
     let mut scenario = None;
     let mut port = 0u16;
     let mut port_file: Option<PathBuf> = None;
+    let mut latency_ms = 0u64;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -23,6 +25,12 @@ fn main() {
                     .unwrap_or_else(|| usage())
             }
             "--port-file" => port_file = args.next().map(PathBuf::from),
+            "--latency-ms" => {
+                latency_ms = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| usage())
+            }
             "-h" | "--help" => usage(),
             _ => usage(),
         }
@@ -44,6 +52,7 @@ fn main() {
     };
     // A person or a benchmark drives the bot here: there is no test whose writes to check.
     fake.allow_any_write();
+    fake.set_latency(std::time::Duration::from_millis(latency_ms));
     if let Some(file) = port_file {
         if let Err(e) = std::fs::write(&file, fake.port().to_string()) {
             eprintln!("fake-github: cannot write {}: {e}", file.display());

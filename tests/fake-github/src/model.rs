@@ -87,6 +87,9 @@ pub struct World {
     pub default_login: String,
     pub tokens: BTreeMap<String, String>,
     pub search_lag: Duration,
+    /// Added to every API answer (admin requests excluded): GitHub answers in ~100 ms, and a
+    /// benchmark against an instant fake would hide what overlapping requests buys.
+    pub latency: Duration,
     pub repos: BTreeMap<String, RepoState>,
     pub faults: Vec<(Fault, u32)>,
     pub messages_reply: String,
@@ -120,6 +123,7 @@ impl World {
                 .unwrap_or_else(|| "amd-bot".into()),
             tokens: BTreeMap::new(),
             search_lag: Duration::ZERO,
+            latency: Duration::ZERO,
             repos: BTreeMap::new(),
             faults: Vec::new(),
             messages_reply: String::new(),

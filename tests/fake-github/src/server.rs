@@ -80,6 +80,10 @@ pub async fn handle(
     if path.starts_with("/_fake/") {
         return Ok(admin(&method, &path, &body, &world, &base));
     }
+    let latency = world.lock().expect("world lock").latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
 
     let record = |status: u16| RequestRecord {
         method: method.to_string(),

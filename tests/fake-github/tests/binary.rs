@@ -85,3 +85,28 @@ fn serves_the_sample_scenario_and_reports_writes_on_its_admin_endpoints() {
     child.wait().unwrap();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn latency_delays_api_answers_but_not_the_admin_endpoints() {
+    let fake = fake_github::FakeGithub::start(
+        serde_json::from_str(r#"{"repos": {"o/r": {}}}"#).expect("scenario"),
+    );
+    let addr = fake.url().trim_start_matches("http://").to_string();
+    fake.set_latency(Duration::from_millis(300));
+    let started = Instant::now();
+    let (status, _) = request(&addr, "GET", "/user", "");
+    assert_eq!(status, 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "the answer came after {:?}",
+        started.elapsed()
+    );
+    let started = Instant::now();
+    let (status, _) = request(&addr, "GET", "/_fake/state", "");
+    assert_eq!(status, 200);
+    assert!(
+        started.elapsed() < Duration::from_millis(300),
+        "the admin endpoint waited {:?}",
+        started.elapsed()
+    );
+}
