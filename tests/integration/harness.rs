@@ -20,6 +20,8 @@ const SCRUBBED: &[&str] = &[
     "CLAUDE_BIN",
     "LLM_GATEWAY_KEY",
     "USE_AGENT",
+    "BUILD_DAILY_SUMMARY",
+    "BUILD_DAILY_BOARD",
     "AGENT_PARALLEL",
     "AGENT_MAX_TURNS",
     "AGENT_TIMEOUT_SECS",
