@@ -20,5 +20,6 @@ pub use layers::{
 pub use schema::{
     secs, BackendConfig, BackendKind, Config, GithubConfig, Key, Kind, MonitorConfig,
     MonitorOutput, SummaryConfig, TrackedWorkflow, TrackerConfig, WatchConfig, Workflow,
+    MIN_COMMENT_CHARS,
 };
 pub use secrets::{Secret, Secrets, TOKEN_VARS_BOT, TOKEN_VARS_DAILY_ISSUE, TOKEN_VARS_PR};

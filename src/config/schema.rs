@@ -100,11 +100,12 @@ pub struct MonitorConfig {
     pub max_runs: usize,
     /// Jobs analysed at once.
     pub parallel: usize,
-    /// Characters per comment part (GitHub's hard limit is 65,536).
+    /// Characters each part of a workflow's comment is packed to, at most (from
+    /// [`MIN_COMMENT_CHARS`] to GitHub's hard limit of 65,536).
     pub comment_max_chars: usize,
     /// Trigger the daily summary after publishing.
     pub build_daily_summary: bool,
-    /// Label of the daily issue.
+    /// The label the daily issue is created with and listed by (the original's `ci-monitor`).
     pub daily_label: String,
     /// Local cache of processed jobs (the issue's markers stay the source of truth).
     pub state_file: PathBuf,
@@ -350,6 +351,10 @@ pub fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+/// The smallest `monitor.comment_max_chars`: part 1's header alone holds the cross-job summary
+/// (up to 20,000 characters) and the job table, and must still fit one part.
+pub const MIN_COMMENT_CHARS: usize = 30_000;
+
 /// A value that breaks a rule the types cannot express: which key, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Invalid {
@@ -376,13 +381,22 @@ impl Config {
                 }
             }
         }
-        if self.monitor.comment_max_chars > crate::limits::MAX_BODY_CHARS {
+        let chars = self.monitor.comment_max_chars;
+        if !(MIN_COMMENT_CHARS..=crate::limits::MAX_BODY_CHARS).contains(&chars) {
             return Err(Invalid {
                 key: "monitor.comment_max_chars",
                 message: format!(
-                    "must be at most {} (GitHub's limit)",
+                    "must be from {MIN_COMMENT_CHARS} to {} (GitHub's limit)",
                     crate::limits::MAX_BODY_CHARS
                 ),
+            });
+        }
+        let label = &self.monitor.daily_label;
+        // The issue listing filters by a comma-separated list of labels.
+        if label.trim().is_empty() || label.contains(',') {
+            return Err(Invalid {
+                key: "monitor.daily_label",
+                message: "expected one non-empty label without commas".into(),
             });
         }
         Ok(())
@@ -557,5 +571,35 @@ mod tests {
         let before = paths.len();
         paths.dedup();
         assert_eq!(paths.len(), before);
+    }
+
+    #[test]
+    fn the_default_comment_size_and_label_are_the_originals() {
+        let m = MonitorConfig::default();
+        assert_eq!(m.comment_max_chars, 60_000);
+        assert_eq!(m.daily_label, "ci-monitor");
+        assert_eq!(Config::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn comment_size_and_daily_label_are_checked() {
+        let with = |chars: usize, label: &str| {
+            let mut c = Config::default();
+            c.monitor.comment_max_chars = chars;
+            c.monitor.daily_label = label.into();
+            c.validate().err().map(|e| e.key)
+        };
+        assert_eq!(with(MIN_COMMENT_CHARS, "ci-monitor"), None);
+        assert_eq!(with(crate::limits::MAX_BODY_CHARS, "ci-monitor"), None);
+        assert_eq!(
+            with(MIN_COMMENT_CHARS - 1, "ci-monitor"),
+            Some("monitor.comment_max_chars")
+        );
+        assert_eq!(
+            with(crate::limits::MAX_BODY_CHARS + 1, "ci-monitor"),
+            Some("monitor.comment_max_chars")
+        );
+        assert_eq!(with(60_000, ""), Some("monitor.daily_label"));
+        assert_eq!(with(60_000, "a,b"), Some("monitor.daily_label"));
     }
 }

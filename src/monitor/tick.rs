@@ -109,7 +109,7 @@ pub async fn run_tick(
         None => None,
     };
     let today = match bot_repo {
-        Some(repo) => read_issue(client, repo, &date).await,
+        Some(repo) => read_issue(client, repo, &config.monitor.daily_label, &date).await,
         None => IssueView {
             number: None,
             comments: Vec::new(),
@@ -124,7 +124,7 @@ pub async fn run_tick(
             let day = (now - ChronoDuration::days(1))
                 .format("%Y-%m-%d")
                 .to_string();
-            Some(read_issue(client, repo, &day).await)
+            Some(read_issue(client, repo, &config.monitor.daily_label, &day).await)
         }
         _ => None,
     };
@@ -164,8 +164,8 @@ pub async fn run_tick(
     Ok(report)
 }
 
-async fn read_issue(client: &Client, repo: &str, date: &str) -> IssueView {
-    let issue = match daily_issue::find(client, repo, date).await {
+async fn read_issue(client: &Client, repo: &str, label: &str, date: &str) -> IssueView {
+    let issue = match daily_issue::find(client, repo, label, date).await {
         Ok(i) => i,
         Err(e) => {
             tracing::warn!("cannot look up the daily issue for {date}: {e:#}");
@@ -404,7 +404,7 @@ async fn process_workflow(
             now: &now_text,
             upstream,
         }
-        .render_parts();
+        .render_parts_within(config.monitor.comment_max_chars);
         return Ok(());
     }
 
@@ -418,7 +418,8 @@ async fn process_workflow(
     let issue = match ctx.today.number {
         Some(n) => n,
         None => {
-            daily_issue::find_or_create(ctx.client, bot_repo, ctx.date, upstream, &workflows)
+            let label = &config.monitor.daily_label;
+            daily_issue::find_or_create(ctx.client, bot_repo, label, ctx.date, upstream, &workflows)
                 .await?
                 .0
                 .number
@@ -454,7 +455,7 @@ async fn process_workflow(
         now: &now_text,
         upstream,
     }
-    .render_parts();
+    .render_parts_within(config.monitor.comment_max_chars);
     // Cache first: if the write fails, the next tick publishes these without analysing again.
     let day = state.day(ctx.date);
     day.issue_number = Some(issue);

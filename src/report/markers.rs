@@ -7,9 +7,6 @@ pub fn daily_issue_title(date: &str) -> String {
     format!("[CI Monitor] Daily Report - {date}")
 }
 
-/// Label of the daily issue.
-pub const DAILY_LABEL: &str = "ci-monitor";
-
 /// Line 1 of every part: every job id the workflow's comment covers.
 pub fn processed_ids_marker(ids: &[u64]) -> String {
     let list: Vec<String> = ids.iter().map(u64::to_string).collect();
