@@ -1,14 +1,14 @@
 //! The command line: global options and one Args struct per subcommand (clap derive).
 //!
 //! Flags that mirror configuration keys are `Option`s without clap defaults or env
-//! fallbacks: `config.rs` applies defaults, the file and the environment, so precedence and
+//! fallbacks: `config` applies defaults, the file and the environment, so precedence and
 //! provenance live in one place. Help texts state the default and the variable.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{BackendKind, FlagInputs, FlagValue, MonitorOutput};
+use crate::config::{BackendKind, FlagInputs, FlagValue, Key, MonitorOutput};
 
 /// CI-watch and PR assistant bot for the AMD CI of sgl-project/sglang.
 #[derive(Debug, Parser)]
@@ -277,12 +277,12 @@ impl Cli {
     /// What the command line contributes to configuration resolution.
     pub fn flag_inputs(&self) -> FlagInputs {
         let mut values = Vec::new();
-        let mut push = |key: &'static str, flag: &'static str, value: toml::Value| {
+        let mut push = |key: Key, flag: &'static str, value: toml::Value| {
             values.push(FlagValue { key, value, flag });
         };
         let (github, agent) = self.command.github_and_agent();
         if let Some(repo) = github.and_then(|g| g.bot_repo.clone()) {
-            push("github.bot_repo", "--bot-repo", repo.into());
+            push(Key::GithubBotRepo, "--bot-repo", repo.into());
         }
         if let Some(kind) = agent.and_then(AgentSwitch::backend) {
             let flag = if kind == BackendKind::ClaudeCode {
@@ -290,10 +290,10 @@ impl Cli {
             } else {
                 "--no-use-agent"
             };
-            push("backend.kind", flag, backend_value(kind));
+            push(Key::BackendKind, flag, name_value(kind));
         }
         if let Some(kind) = self.global.backend {
-            push("backend.kind", "--backend", backend_value(kind));
+            push(Key::BackendKind, "--backend", name_value(kind));
         }
         if let Command::Monitor(m) = &self.command {
             if let Some(wfs) = &m.workflows {
@@ -306,24 +306,23 @@ impl Cli {
                         toml::Value::Table(t)
                     })
                     .collect();
-                push("monitor.workflows", "--workflows", toml::Value::Array(list));
+                push(
+                    Key::MonitorWorkflows,
+                    "--workflows",
+                    toml::Value::Array(list),
+                );
             }
             if let Some(h) = m.hours_back {
-                push("monitor.hours_back", "--hours-back", i64::from(h).into());
+                push(Key::MonitorHoursBack, "--hours-back", i64::from(h).into());
             }
             if let Some(o) = m.output {
-                let s = if o == MonitorOutput::Stdout {
-                    "stdout"
-                } else {
-                    "daily-issue"
-                };
-                push("monitor.output", "--output", s.into());
+                push(Key::MonitorOutput, "--output", name_value(o));
             }
             if let Some(j) = &m.job_name {
-                push("monitor.job_name", "--job-name", j.clone().into());
+                push(Key::MonitorJobName, "--job-name", j.clone().into());
             }
             if let Some(b) = &m.branch {
-                push("monitor.branch", "--branch", b.clone().into());
+                push(Key::MonitorBranch, "--branch", b.clone().into());
             }
         }
         FlagInputs {
@@ -336,8 +335,9 @@ impl Cli {
     }
 }
 
-fn backend_value(kind: BackendKind) -> toml::Value {
-    toml::Value::try_from(kind).expect("backend kind serialises")
+/// A choice as the file spells it (its serde name), so a flag and the file set the same value.
+fn name_value<T: serde::Serialize>(choice: T) -> toml::Value {
+    toml::Value::try_from(choice).expect("a choice serialises to its name")
 }
 
 impl Command {

@@ -24,15 +24,20 @@ pub enum Resolution {
     },
 }
 
-/// The day's open report issues, lowest number first.
-pub async fn candidates(client: &Client, bot_repo: &str, date: &str) -> Result<Vec<Issue>> {
+/// The day's open report issues (those with `label` and the exact title), lowest number first.
+pub async fn candidates(
+    client: &Client,
+    bot_repo: &str,
+    label: &str,
+    date: &str,
+) -> Result<Vec<Issue>> {
     let title = markers::daily_issue_title(date);
     let mut issues = client
         .issues(
             bot_repo,
             &IssueFilter {
                 state: Some("open".into()),
-                labels: vec![markers::DAILY_LABEL.into()],
+                labels: vec![label.into()],
                 ..IssueFilter::default()
             },
         )
@@ -44,20 +49,29 @@ pub async fn candidates(client: &Client, bot_repo: &str, date: &str) -> Result<V
 }
 
 /// The day's issue if it exists (the lowest-numbered candidate).
-pub async fn find(client: &Client, bot_repo: &str, date: &str) -> Result<Option<Issue>> {
-    Ok(candidates(client, bot_repo, date).await?.into_iter().next())
+pub async fn find(
+    client: &Client,
+    bot_repo: &str,
+    label: &str,
+    date: &str,
+) -> Result<Option<Issue>> {
+    Ok(candidates(client, bot_repo, label, date)
+        .await?
+        .into_iter()
+        .next())
 }
 
-/// Finds the day's issue or creates it, converging with concurrent creators. Under
-/// `--dry-run` a missing issue is only planned ([`IssueRef::Planned`]).
+/// Finds the day's issue or creates it with `label`, converging with concurrent creators.
+/// Under `--dry-run` a missing issue is only planned ([`IssueRef::Planned`]).
 pub async fn find_or_create(
     client: &Client,
     bot_repo: &str,
+    label: &str,
     date: &str,
     upstream: &str,
     workflows: &[String],
 ) -> Result<(IssueRef, Resolution)> {
-    if let Some(issue) = find(client, bot_repo, date).await? {
+    if let Some(issue) = find(client, bot_repo, label, date).await? {
         return Ok((IssueRef::Existing(issue.number), Resolution::Found));
     }
     let created = client
@@ -66,7 +80,7 @@ pub async fn find_or_create(
             &NewIssue {
                 title: markers::daily_issue_title(date),
                 body: daily::seeded_body(date, upstream, workflows),
-                labels: vec![markers::DAILY_LABEL.into()],
+                labels: vec![label.into()],
             },
         )
         .await
@@ -74,7 +88,7 @@ pub async fn find_or_create(
     let Some(created) = created else {
         return Ok((IssueRef::Planned, Resolution::Created));
     };
-    let winner = find(client, bot_repo, date)
+    let winner = find(client, bot_repo, label, date)
         .await?
         .map(|w| w.number)
         .filter(|w| *w <= created.number)

@@ -26,7 +26,7 @@ pub const CONTEXT_DIR: &str = ".ci-context";
 pub struct ClaudeCli {
     /// The executable (a name on PATH or a path).
     pub bin: PathBuf,
-    /// The agent's whole environment: built by `config.rs` from an allow-list.
+    /// The agent's whole environment: built by `config::secrets` from an allow-list.
     pub env: Vec<(String, String)>,
     /// Where `~/.claude/projects` is (the agent's HOME).
     pub home: PathBuf,

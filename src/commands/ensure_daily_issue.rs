@@ -22,6 +22,7 @@ pub(crate) async fn run(config: &Config) -> Result<i32> {
     let (issue, how) = daily_issue::find_or_create(
         &client,
         bot_repo,
+        &config.monitor.daily_label,
         &date,
         &config.github.target_repo,
         &workflows,

@@ -84,10 +84,11 @@ impl<'a> TickContext<'a> {
                     .await
                     .context("cannot tell which account the bot is (GET /user)")?
                     .login;
-                let today = read_issue(client, repo, &date).await;
+                let label = &config.monitor.daily_label;
+                let today = read_issue(client, repo, label, &date).await;
                 let yesterday = if since.date_naive() < now.date_naive() {
                     let day = (now - ChronoDuration::days(1)).format("%Y-%m-%d");
-                    Some(read_issue(client, repo, &day.to_string()).await)
+                    Some(read_issue(client, repo, label, &day.to_string()).await)
                 } else {
                     None
                 };
@@ -129,6 +130,7 @@ impl<'a> TickContext<'a> {
                 let (issue, _) = daily_issue::find_or_create(
                     self.client,
                     bot_repo,
+                    &self.config.monitor.daily_label,
                     &self.date,
                     &self.config.github.target_repo,
                     &workflows,
@@ -147,8 +149,8 @@ impl<'a> TickContext<'a> {
     }
 }
 
-async fn read_issue(client: &Client, repo: &str, date: &str) -> IssueView {
-    let issue = match daily_issue::find(client, repo, date).await {
+async fn read_issue(client: &Client, repo: &str, label: &str, date: &str) -> IssueView {
+    let issue = match daily_issue::find(client, repo, label, date).await {
         Ok(Some(i)) => i,
         Ok(None) => return IssueView::none(),
         Err(e) => {

@@ -44,7 +44,7 @@ pub(super) async fn render(
         now: &now,
         upstream: &tick.config.github.target_repo,
     }
-    .render_parts();
+    .render_parts_within(tick.config.monitor.comment_max_chars);
     let assessment = cross_run_assessment(tick, input.workflow, analyses, input.window).await;
     let cross_run = cross_run_comment(
         input.workflow,

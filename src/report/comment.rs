@@ -194,24 +194,31 @@ impl WorkflowReport<'_> {
         t
     }
 
-    /// The comment bodies, part 1 first. Parts aim at 60,000 characters; none ever exceeds
-    /// GitHub's 65,536 (an oversized analysis is truncated with a note).
+    /// The comment bodies at the default part size, [`PART_TARGET_CHARS`].
     pub fn render_parts(&self) -> Vec<String> {
+        self.render_parts_within(PART_TARGET_CHARS)
+    }
+
+    /// The comment bodies, part 1 first, packed into as few parts of at most `part_chars`
+    /// characters as hold them (the monitor's `comment_max_chars`). An oversized analysis is
+    /// truncated with a note; a part exceeds `part_chars` only when its fixed text alone does
+    /// (part 1's header, or a size too small for any analysis).
+    pub fn render_parts_within(&self, part_chars: usize) -> Vec<String> {
         let header_one = self.header_one();
         // Worst-case fixed text of a continued part, to size the largest block allowed.
         let widest_prefix = chars(&self.prefix(self.analyses.len() + 1, self.analyses.len() + 1));
-        let continued_room = PART_TARGET_CHARS
-            - widest_prefix
-            - chars(&self.header_continued(999, 999))
-            - chars(&self.tail(true))
-            - PACKING_SLACK;
+        let continued_room = part_chars
+            .saturating_sub(widest_prefix)
+            .saturating_sub(chars(&self.header_continued(999, 999)))
+            .saturating_sub(chars(&self.tail(true)))
+            .saturating_sub(PACKING_SLACK);
         let blocks: Vec<String> = self
             .analyses
             .iter()
             .map(|a| fit_block(a, continued_room))
             .collect();
         for total in 1..=blocks.len() + 1 {
-            if let Some(parts) = self.pack(&header_one, &blocks, total) {
+            if let Some(parts) = self.pack(&header_one, &blocks, total, part_chars) {
                 return parts;
             }
         }
@@ -234,7 +241,13 @@ impl WorkflowReport<'_> {
         parts
     }
 
-    fn pack(&self, header_one: &str, blocks: &[String], total: usize) -> Option<Vec<String>> {
+    fn pack(
+        &self,
+        header_one: &str,
+        blocks: &[String],
+        total: usize,
+        part_chars: usize,
+    ) -> Option<Vec<String>> {
         let mut parts = Vec::with_capacity(total);
         let mut next = 0;
         for index in 1..=total {
@@ -247,7 +260,7 @@ impl WorkflowReport<'_> {
             };
             let tail = self.tail(last);
             let fixed = chars(&prefix) + chars(&header) + chars(&tail) + PACKING_SLACK;
-            let budget = PART_TARGET_CHARS.checked_sub(fixed).filter(|b| *b > 0)?;
+            let budget = part_chars.checked_sub(fixed).filter(|b| *b > 0)?;
             let mut body = String::new();
             let mut used = 0;
             while next < blocks.len() {
@@ -455,9 +468,41 @@ mod tests {
             .pack(
                 &report(&a, &[]).header_one(),
                 &a.iter().map(render_block).collect::<Vec<_>>(),
-                n - 1
+                n - 1,
+                PART_TARGET_CHARS
             )
             .is_none());
+    }
+
+    #[test]
+    fn a_smaller_part_size_gives_more_parts_none_larger_than_it() {
+        let a: Vec<JobAnalysis> = (1..=6).map(|i| analysis(i, 4_000)).collect();
+        let default = report(&a, &[]).render_parts();
+        assert_eq!(default.len(), 1);
+        let small = report(&a, &[]).render_parts_within(10_000);
+        assert!(small.len() >= 3, "{} parts", small.len());
+        for (i, p) in small.iter().enumerate() {
+            assert!(
+                p.chars().count() <= 10_000,
+                "part {} is {}",
+                i + 1,
+                p.chars().count()
+            );
+            assert_eq!(read_part(p), Some((i + 1, small.len())));
+        }
+        assert_eq!(parse_blocks(&small.join("\n")).len(), 6);
+    }
+
+    #[test]
+    fn a_part_size_smaller_than_the_fixed_text_still_renders_every_job() {
+        let a: Vec<JobAnalysis> = (1..=3).map(|i| analysis(i, 2_000)).collect();
+        let parts = report(&a, &[]).render_parts_within(100);
+        assert!(parts_fit(&parts));
+        let ids: Vec<u64> = parse_blocks(&parts.join("\n"))
+            .iter()
+            .map(|b| b.job_id.get())
+            .collect();
+        assert_eq!(ids, [1, 2, 3]);
     }
 
     #[test]

@@ -9,9 +9,6 @@ pub fn daily_issue_title(date: &str) -> String {
     format!("[CI Monitor] Daily Report - {date}")
 }
 
-/// Label of the daily issue.
-pub const DAILY_LABEL: &str = "ci-monitor";
-
 /// Line 1 of every part: every job id the workflow's comment covers.
 pub fn processed_ids_marker(ids: &[JobId]) -> String {
     let list: Vec<String> = ids.iter().map(JobId::to_string).collect();

@@ -131,6 +131,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// The texts whose codes must point at `tests/GUARDS.md`: the Rust sources of the whole
 /// workspace, the README, the agent's guide and the document itself.
+/// The texts that may cite a code: Markdown whole, Rust sources by their comments only (an
+/// identifier such as a `Kind` variant named like a code is not a citation).
 fn citing_texts() -> Vec<(PathBuf, String)> {
     let mut files = Vec::new();
     for dir in ["src", "crates", "tests"] {
@@ -144,6 +146,13 @@ fn citing_texts() -> Vec<(PathBuf, String)> {
         .map(|path| {
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            if path.extension().is_some_and(|e| e == "rs") {
+                let comments: Vec<&str> = text
+                    .lines()
+                    .map(|line| line.find("//").map_or("", |at| &line[at..]))
+                    .collect();
+                return (path, comments.join("\n"));
+            }
             (path, text)
         })
         .collect()

@@ -9,6 +9,7 @@ mod analyze_log;
 mod api_backend;
 mod claude_cli;
 mod cli;
+mod config;
 mod daily_issue;
 mod github_client;
 mod guards_doc;
