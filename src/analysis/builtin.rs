@@ -17,6 +17,12 @@ pub struct BuiltinAnalyst;
 /// What the builtin analyst names itself in footers.
 pub const PRODUCER: &str = "sglang-bot builtin analyser";
 
+/// Jobs the builtin analyst works on at once. Each one waits on two round trips to GitHub
+/// (the log URL, then its blob) before streaming, and the engine needs about one core per
+/// 1.8 GB/s and a few MB of memory: eight in flight keep both cores of a runner busy while
+/// the others wait on the network. The agent budget (3) would leave them idle.
+const PARALLEL: usize = 6;
+
 impl Backend for BuiltinAnalyst {
     fn analyze_job<'a>(
         &'a self,
@@ -42,6 +48,10 @@ impl Backend for BuiltinAnalyst {
 
     fn producer(&self) -> &str {
         PRODUCER
+    }
+
+    fn parallelism(&self) -> Option<usize> {
+        Some(PARALLEL)
     }
 
     /// Clusters by each report's `Failure Cluster` line (the signature, for our own reports).

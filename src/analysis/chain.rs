@@ -80,6 +80,11 @@ impl Backend for Chain {
         self.backends.first().map_or("no backend", |a| a.producer())
     }
 
+    /// The preferred backend's: it does the work unless it fails.
+    fn parallelism(&self) -> Option<usize> {
+        self.backends.first().and_then(|a| a.parallelism())
+    }
+
     fn analyze_job<'a>(&'a self, request: JobRequest<'a>) -> Answer<'a, JobReport> {
         Box::pin(async move {
             let what = format!("the analysis of {}", request.job.name);
@@ -195,6 +200,15 @@ mod tests {
             ),
             ..JobAnalysis::default()
         }
+    }
+
+    #[test]
+    fn the_preferred_backend_sets_how_many_jobs_run_at_once() {
+        let builtin_only = Chain::new(vec![Box::new(BuiltinAnalyst)]);
+        assert!(builtin_only.parallelism().is_some_and(|n| n > 3));
+        // An agent-like backend first: the agent budget applies, even with builtin behind it.
+        let agent_first = Chain::new(vec![Box::new(Broken), Box::new(BuiltinAnalyst)]);
+        assert_eq!(agent_first.parallelism(), None);
     }
 
     #[tokio::test]

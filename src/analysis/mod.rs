@@ -106,6 +106,13 @@ pub trait Backend: Send + Sync {
     /// How reports name this backend in their footers.
     fn producer(&self) -> &str;
 
+    /// How many jobs this backend analyses well at once, when it knows better than the
+    /// agent budget (`AGENT_PARALLEL`, sized for Claude Code processes and gateway quotas).
+    /// `None` takes that budget.
+    fn parallelism(&self) -> Option<usize> {
+        None
+    }
+
     /// Analyses one failed job.
     fn analyze_job<'a>(&'a self, request: JobRequest<'a>) -> Answer<'a, JobReport>;
 

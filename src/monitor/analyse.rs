@@ -35,7 +35,7 @@ pub(super) async fn analyse(
                 bar.inc(1);
                 (run, job, result)
             })
-            .buffered(tick.config.monitor.parallel.max(1))
+            .buffered(tick.parallel)
             .collect()
             .await;
     bar.finish_and_clear();

@@ -50,7 +50,10 @@ pub(super) struct TickContext<'a> {
     pub(super) now: DateTime<Utc>,
     /// Start of the lookback window.
     pub(super) since: DateTime<Utc>,
-    /// One permit per job analysed at once, across all workflows (`AGENT_PARALLEL`).
+    /// Jobs analysed at once, across all workflows: the backend's own bound, else the agent
+    /// budget (`AGENT_PARALLEL`).
+    pub(super) parallel: usize,
+    /// One permit per job analysed at once.
     pub(super) slots: Semaphore,
     /// The day's issue as found or created by the first workflow that needed it.
     issue: OnceCell<IssueRef>,
@@ -95,6 +98,10 @@ impl<'a> TickContext<'a> {
                 (Some(login), today, yesterday)
             }
         };
+        let parallel = analyst
+            .parallelism()
+            .unwrap_or(config.monitor.parallel)
+            .max(1);
         let tick = TickContext {
             config,
             client,
@@ -105,7 +112,8 @@ impl<'a> TickContext<'a> {
             date,
             now,
             since,
-            slots: Semaphore::new(config.monitor.parallel.max(1)),
+            parallel,
+            slots: Semaphore::new(parallel),
             issue: OnceCell::new(),
             state: Mutex::new(state),
         };
