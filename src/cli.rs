@@ -537,7 +537,7 @@ mod tests {
         assert_eq!(c.monitor.output, MonitorOutput::DailyIssue);
         assert_eq!(c.monitor.branch, "release");
         assert_eq!(c.monitor.job_name.as_deref(), Some("mi300"));
-        assert_eq!(c.github.bot_repo.as_deref(), Some("o/bot"));
+        assert_eq!(c.github.bot_repo, "o/bot".parse().ok());
         let files: Vec<&str> = c
             .monitor
             .workflows

@@ -8,7 +8,7 @@
 
 use anyhow::{Context, Result};
 
-use crate::domain::{IssueNumber, IssueRef, IssueState};
+use crate::domain::{IssueNumber, IssueRef, IssueState, RepoName};
 use crate::github::models::Issue;
 use crate::github::{Client, IssueFilter, IssuePatch, NewIssue};
 use crate::report::{daily, markers};
@@ -27,7 +27,7 @@ pub enum Resolution {
 /// The day's open report issues (those with `label` and the exact title), lowest number first.
 pub async fn candidates(
     client: &Client,
-    bot_repo: &str,
+    bot_repo: &RepoName,
     label: &str,
     date: &str,
 ) -> Result<Vec<Issue>> {
@@ -51,7 +51,7 @@ pub async fn candidates(
 /// The day's issue if it exists (the lowest-numbered candidate).
 pub async fn find(
     client: &Client,
-    bot_repo: &str,
+    bot_repo: &RepoName,
     label: &str,
     date: &str,
 ) -> Result<Option<Issue>> {
@@ -65,10 +65,10 @@ pub async fn find(
 /// Under `--dry-run` a missing issue is only planned ([`IssueRef::Planned`]).
 pub async fn find_or_create(
     client: &Client,
-    bot_repo: &str,
+    bot_repo: &RepoName,
     label: &str,
     date: &str,
-    upstream: &str,
+    upstream: &RepoName,
     workflows: &[String],
 ) -> Result<(IssueRef, Resolution)> {
     if let Some(issue) = find(client, bot_repo, label, date).await? {
@@ -79,7 +79,7 @@ pub async fn find_or_create(
             bot_repo,
             &NewIssue {
                 title: markers::daily_issue_title(date),
-                body: daily::seeded_body(date, upstream, workflows),
+                body: daily::seeded_body(date, &upstream.to_string(), workflows),
                 labels: vec![label.into()],
             },
         )
@@ -108,7 +108,7 @@ pub async fn find_or_create(
 /// Closes the issue we created after losing the race, pointing at the winner.
 async fn close_duplicate(
     client: &Client,
-    bot_repo: &str,
+    bot_repo: &RepoName,
     ours: IssueNumber,
     winner: IssueNumber,
 ) -> Result<()> {

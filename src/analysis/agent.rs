@@ -236,9 +236,10 @@ mod tests {
         .unwrap();
         let job: Job =
             serde_json::from_value(serde_json::json!({"id": 77, "name": "unit-test-amd"})).unwrap();
+        let repo: crate::domain::RepoName = "sgl-project/sglang".parse().unwrap();
         let request = JobRequest {
             client: &client,
-            repo: "sgl-project/sglang",
+            repo: &repo,
             workflow_file: "nightly-test-amd.yml",
             run: &run,
             job: &job,

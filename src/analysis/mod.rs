@@ -21,6 +21,7 @@ pub use tasks::{
     TrackerRow, Verdict,
 };
 
+use crate::domain::RepoName;
 use crate::github::models::{Job, WorkflowRun};
 use crate::github::Client;
 
@@ -29,7 +30,7 @@ use crate::github::Client;
 pub struct JobRequest<'a> {
     pub client: &'a Client,
     /// `owner/name` of the repository whose CI failed.
-    pub repo: &'a str,
+    pub repo: &'a RepoName,
     pub workflow_file: &'a str,
     pub run: &'a WorkflowRun,
     pub job: &'a Job,

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, Resolved};
+use crate::domain::RepoName;
 use crate::github::{Client, ClientOptions, RetryPolicy};
 use crate::redact::Redactor;
 
@@ -76,8 +77,8 @@ pub fn require_token(config: &Config) -> anyhow::Result<()> {
 }
 
 /// The bot repository, required by commands that write the daily issue.
-pub fn require_bot_repo(config: &Config) -> anyhow::Result<&str> {
-    config.github.bot_repo.as_deref().ok_or_else(|| {
+pub fn require_bot_repo(config: &Config) -> anyhow::Result<&RepoName> {
+    config.github.bot_repo.as_ref().ok_or_else(|| {
         UsageError("no bot repository: set BOT_REPO or pass --bot-repo".into()).into()
     })
 }

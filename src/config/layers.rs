@@ -12,6 +12,7 @@ use toml::{Table, Value};
 use super::env::{self, Environment};
 use super::schema::{Config, Key};
 use super::secrets;
+use crate::domain::RepoName;
 
 /// The file read when neither `--config` nor `SGLANG_BOT_CONFIG` names one (optional).
 pub const DEFAULT_CONFIG_FILE: &str = "sglang-bot.toml";
@@ -124,6 +125,7 @@ pub fn resolve(flags: &FlagInputs, env: &dyn Environment) -> Result<Resolved, Co
         );
     }
 
+    check_repositories(&merged, &sources)?;
     let mut config: Config = Value::Table(merged)
         .try_into()
         .map_err(|e: toml::de::Error| ConfigError::Other(format!("invalid configuration: {e}")))?;
@@ -145,6 +147,27 @@ pub fn resolve(flags: &FlagInputs, env: &dyn Environment) -> Result<Resolved, Co
         ))
     })?;
     Ok(Resolved { config, sources })
+}
+
+/// The repository names, parsed before the whole table is (so the error can say which layer
+/// set a bad one; after this, serde parses each exactly once into a `RepoName`).
+fn check_repositories(
+    merged: &Table,
+    sources: &BTreeMap<String, Source>,
+) -> Result<(), ConfigError> {
+    for key in ["github.target_repo", "github.bot_repo"] {
+        let (section, name) = key.split_once('.').expect("a dotted key");
+        let Some(Value::String(text)) = merged.get(section).and_then(|s| s.get(name)) else {
+            continue;
+        };
+        if text.parse::<RepoName>().is_err() {
+            let from = sources.get(key).unwrap_or(&Source::Default);
+            return Err(ConfigError::Other(format!(
+                "{key} = {text:?} (from {from}): expected OWNER/NAME"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn load_file(path: &Path) -> Result<Table, ConfigError> {
@@ -286,7 +309,7 @@ mod tests {
             ..FlagInputs::default()
         };
         let r = resolve(&flags, &env(&[("BOT_REPO", "env/bot")])).unwrap();
-        assert_eq!(r.config.github.bot_repo.as_deref(), Some("flag/bot"));
+        assert_eq!(r.config.github.bot_repo, "flag/bot".parse().ok());
         assert_eq!(
             r.sources.get("github.bot_repo"),
             Some(&Source::Flag("--bot-repo".into()))

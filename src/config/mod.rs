@@ -18,7 +18,7 @@ pub use layers::{
     resolve, ConfigError, FlagInputs, FlagValue, Resolved, Source, DEFAULT_CONFIG_FILE,
 };
 pub use schema::{
-    secs, BackendConfig, BackendKind, Config, GithubConfig, Key, Kind, MonitorConfig,
+    secs, BackendConfig, BackendKind, Config, Destination, GithubConfig, Key, Kind, MonitorConfig,
     MonitorOutput, SummaryConfig, TrackedWorkflow, TrackerConfig, WatchConfig, Workflow,
     MIN_COMMENT_CHARS,
 };

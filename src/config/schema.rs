@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::secrets::Secrets;
+use crate::domain::RepoName;
 
 /// A monitored workflow: how humans call it and the file name GitHub addresses it by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,9 +55,9 @@ pub struct GithubConfig {
     /// REST base URL; GitHub Enterprise is `https://HOST/api/v3`.
     pub api_url: String,
     /// The repository whose CI is watched.
-    pub target_repo: String,
+    pub target_repo: RepoName,
     /// The repository holding the bot's issues (daily reports, trackers).
-    pub bot_repo: Option<String>,
+    pub bot_repo: Option<RepoName>,
     pub user_agent: String,
     pub request_timeout_secs: u64,
     pub connect_timeout_secs: u64,
@@ -72,7 +73,9 @@ impl Default for GithubConfig {
     fn default() -> Self {
         GithubConfig {
             api_url: "https://api.github.com".into(),
-            target_repo: "sgl-project/sglang".into(),
+            target_repo: "sgl-project/sglang"
+                .parse()
+                .expect("the default repository name parses"),
             bot_repo: None,
             user_agent: concat!("sglang-bot/", env!("CARGO_PKG_VERSION")).into(),
             request_timeout_secs: 30,
@@ -339,6 +342,30 @@ pub struct Config {
     pub step_summary: Option<PathBuf>,
 }
 
+/// Where the monitor's report goes: `monitor.output` and `github.bot_repo` resolved together,
+/// so a daily-issue report always has its repository and nobody checks for one again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// Printed; nothing is written to GitHub.
+    Stdout,
+    /// Comments on the day's issue in this repository.
+    DailyIssue(RepoName),
+}
+
+impl Config {
+    /// The monitor's destination; `--output daily-issue` without a bot repository is a usage
+    /// error (exit 2) before any request.
+    pub fn monitor_destination(&self) -> Result<Destination, crate::error::UsageError> {
+        match (self.monitor.output, &self.github.bot_repo) {
+            (MonitorOutput::Stdout, _) => Ok(Destination::Stdout),
+            (MonitorOutput::DailyIssue, Some(repo)) => Ok(Destination::DailyIssue(repo.clone())),
+            (MonitorOutput::DailyIssue, None) => Err(crate::error::UsageError(
+                "--output daily-issue needs --bot-repo (or BOT_REPO)".into(),
+            )),
+        }
+    }
+}
+
 impl Config {
     /// The command's start time (UTC).
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -365,22 +392,6 @@ pub(super) struct Invalid {
 impl Config {
     /// The rules serde cannot check; the caller names where the offending value came from.
     pub(super) fn validate(&self) -> Result<(), Invalid> {
-        for (key, repo) in [
-            ("github.target_repo", Some(&self.github.target_repo)),
-            ("github.bot_repo", self.github.bot_repo.as_ref()),
-        ] {
-            if let Some(repo) = repo {
-                let ok = repo
-                    .split_once('/')
-                    .is_some_and(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'));
-                if !ok {
-                    return Err(Invalid {
-                        key,
-                        message: "expected OWNER/NAME".into(),
-                    });
-                }
-            }
-        }
         let chars = self.monitor.comment_max_chars;
         if !(MIN_COMMENT_CHARS..=crate::limits::MAX_BODY_CHARS).contains(&chars) {
             return Err(Invalid {
@@ -529,6 +540,20 @@ mod tests {
                 wf.insert("file".into(), "sample.yml".into());
                 Value::Array(vec![Value::Table(wf)])
             }
+        }
+    }
+
+    #[test]
+    fn a_daily_issue_destination_always_carries_its_repository() {
+        let mut c = Config::default();
+        assert_eq!(c.monitor_destination().unwrap(), Destination::Stdout);
+        c.monitor.output = MonitorOutput::DailyIssue;
+        let err = c.monitor_destination().unwrap_err();
+        assert!(err.0.contains("--bot-repo"), "{err}");
+        c.github.bot_repo = "amd-ci/sglang-ci-bot".parse().ok();
+        match c.monitor_destination().unwrap() {
+            Destination::DailyIssue(repo) => assert_eq!(repo.to_string(), "amd-ci/sglang-ci-bot"),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -8,7 +8,9 @@ use serde_json::json;
 use super::client::Client;
 use super::error::Result;
 use super::models::*;
-use crate::domain::{CommentId, CommitSha, IssueNumber, JobId, ReactionContent, ReactionId, RunId};
+use crate::domain::{
+    CommentId, CommitSha, IssueNumber, JobId, ReactionContent, ReactionId, RepoName, RunId,
+};
 use crate::http::Idempotency;
 use octocrab::models as octo;
 
@@ -105,7 +107,7 @@ impl Client {
     /// Runs of one workflow (addressed by file name), newest first.
     pub async fn workflow_runs(
         &self,
-        repo: &str,
+        repo: &RepoName,
         workflow_file: &str,
         filter: &RunFilter,
     ) -> Result<Vec<WorkflowRun>> {
@@ -131,7 +133,7 @@ impl Client {
     }
 
     /// All runs for one commit (`ci-status` #14: the PR's CI at its head).
-    pub async fn runs_for_sha(&self, repo: &str, sha: &CommitSha) -> Result<Vec<WorkflowRun>> {
+    pub async fn runs_for_sha(&self, repo: &RepoName, sha: &CommitSha) -> Result<Vec<WorkflowRun>> {
         let path = format!(
             "/repos/{repo}/actions/runs?head_sha={}&per_page={PER_PAGE}",
             encode(sha.as_str())
@@ -140,26 +142,26 @@ impl Client {
     }
 
     /// One run (`analyze-url` #14 reads the run a URL names; the cross-run view).
-    pub async fn workflow_run(&self, repo: &str, run_id: RunId) -> Result<WorkflowRun> {
+    pub async fn workflow_run(&self, repo: &RepoName, run_id: RunId) -> Result<WorkflowRun> {
         self.get_json(&format!("/repos/{repo}/actions/runs/{run_id}"))
             .await
     }
 
     /// Every job of a run's latest attempt (all pages: runs with over 100 jobs lose nothing).
-    pub async fn run_jobs(&self, repo: &str, run_id: RunId) -> Result<Vec<Job>> {
+    pub async fn run_jobs(&self, repo: &RepoName, run_id: RunId) -> Result<Vec<Job>> {
         let path =
             format!("/repos/{repo}/actions/runs/{run_id}/jobs?filter=latest&per_page={PER_PAGE}");
         self.get_all(&path, None, field("jobs")).await
     }
 
     /// One job, with its steps (`analyze-url` #14 for a job URL; `ci-status` #14).
-    pub async fn job(&self, repo: &str, job_id: JobId) -> Result<Job> {
+    pub async fn job(&self, repo: &RepoName, job_id: JobId) -> Result<Job> {
         self.get_json(&format!("/repos/{repo}/actions/jobs/{job_id}"))
             .await
     }
 
     /// Issues of a repository (pull requests filtered out).
-    pub async fn issues(&self, repo: &str, filter: &IssueFilter) -> Result<Vec<Issue>> {
+    pub async fn issues(&self, repo: &RepoName, filter: &IssueFilter) -> Result<Vec<Issue>> {
         let path = format!(
             "/repos/{repo}/issues{}",
             query(&[
@@ -188,7 +190,7 @@ impl Client {
 
     /// One issue (tracker issues by number, `failure-tracker` #13; a PR's issue view,
     /// `ci-status` #14).
-    pub async fn issue(&self, repo: &str, number: IssueNumber) -> Result<Issue> {
+    pub async fn issue(&self, repo: &RepoName, number: IssueNumber) -> Result<Issue> {
         let issue: octo::issues::Issue = self
             .get_json(&format!("/repos/{repo}/issues/{number}"))
             .await?;
@@ -204,7 +206,7 @@ impl Client {
     }
 
     /// Opens an issue. Dry run: `None`, since nothing was created (the issue is only planned).
-    pub async fn create_issue(&self, repo: &str, issue: &NewIssue) -> Result<Option<Issue>> {
+    pub async fn create_issue(&self, repo: &RepoName, issue: &NewIssue) -> Result<Option<Issue>> {
         let payload = serde_json::to_value(issue).expect("issue serialises");
         let created = self
             .write(
@@ -220,7 +222,7 @@ impl Client {
     /// Changes an issue's title, body or state.
     pub async fn update_issue(
         &self,
-        repo: &str,
+        repo: &RepoName,
         number: IssueNumber,
         patch: &IssuePatch,
     ) -> Result<()> {
@@ -236,7 +238,7 @@ impl Client {
     }
 
     /// Every comment of an issue or PR, oldest first.
-    pub async fn comments(&self, repo: &str, number: IssueNumber) -> Result<Vec<Comment>> {
+    pub async fn comments(&self, repo: &RepoName, number: IssueNumber) -> Result<Vec<Comment>> {
         let path = format!("/repos/{repo}/issues/{number}/comments?per_page={PER_PAGE}");
         let comments: Vec<octo::issues::Comment> = self.get_all(&path, None, whole).await?;
         Ok(comments.into_iter().map(Comment::from).collect())
@@ -244,7 +246,7 @@ impl Client {
 
     /// One comment by id, `None` when it was deleted (`watch` #15 re-reads a command before
     /// answering it).
-    pub async fn comment(&self, repo: &str, comment_id: CommentId) -> Result<Option<Comment>> {
+    pub async fn comment(&self, repo: &RepoName, comment_id: CommentId) -> Result<Option<Comment>> {
         let comment: Option<octo::issues::Comment> = self
             .get_optional(&format!("/repos/{repo}/issues/comments/{comment_id}"))
             .await?;
@@ -254,7 +256,7 @@ impl Client {
     /// Posts a comment. Dry run: `None`, since nothing was posted.
     pub async fn create_comment(
         &self,
-        repo: &str,
+        repo: &RepoName,
         number: IssueNumber,
         body: &str,
     ) -> Result<Option<Comment>> {
@@ -272,7 +274,7 @@ impl Client {
     /// Replaces a comment's body.
     pub async fn update_comment(
         &self,
-        repo: &str,
+        repo: &RepoName,
         comment_id: CommentId,
         body: &str,
     ) -> Result<()> {
@@ -287,7 +289,7 @@ impl Client {
     }
 
     /// Deletes a comment; one that is already gone counts as deleted.
-    pub async fn delete_comment(&self, repo: &str, comment_id: CommentId) -> Result<()> {
+    pub async fn delete_comment(&self, repo: &RepoName, comment_id: CommentId) -> Result<()> {
         match self
             .write::<serde_json::Value>(
                 Method::DELETE,
@@ -305,7 +307,7 @@ impl Client {
     /// Reactions on a comment: the claim protocol of `watch` (#15).
     pub async fn comment_reactions(
         &self,
-        repo: &str,
+        repo: &RepoName,
         comment_id: CommentId,
     ) -> Result<Vec<Reaction>> {
         let path =
@@ -317,7 +319,7 @@ impl Client {
     /// claims a command with it.
     pub async fn react_to_comment(
         &self,
-        repo: &str,
+        repo: &RepoName,
         comment_id: CommentId,
         content: &ReactionContent,
     ) -> Result<()> {
@@ -334,7 +336,7 @@ impl Client {
     /// Removes one reaction from a comment: `watch` (#15) releases a claim it could not honour.
     pub async fn delete_comment_reaction(
         &self,
-        repo: &str,
+        repo: &RepoName,
         comment_id: CommentId,
         reaction_id: ReactionId,
     ) -> Result<()> {
@@ -349,7 +351,7 @@ impl Client {
     }
 
     /// One pull request (`ci-status`, `review-pr`, #14).
-    pub async fn pull_request(&self, repo: &str, number: IssueNumber) -> Result<PullRequest> {
+    pub async fn pull_request(&self, repo: &RepoName, number: IssueNumber) -> Result<PullRequest> {
         let pr: octo::pulls::PullRequest = self
             .get_json(&format!("/repos/{repo}/pulls/{number}"))
             .await?;
@@ -359,7 +361,7 @@ impl Client {
     /// Every changed file of a pull request (`ci-status`'s correlation, `review-pr`, #14).
     pub async fn pull_request_files(
         &self,
-        repo: &str,
+        repo: &RepoName,
         number: IssueNumber,
     ) -> Result<Vec<PullFile>> {
         let path = format!("/repos/{repo}/pulls/{number}/files?per_page={PER_PAGE}");
@@ -369,7 +371,7 @@ impl Client {
     /// The unified diff of a pull request (`review-pr` #14); `None` when GitHub has none.
     pub async fn pull_request_diff(
         &self,
-        repo: &str,
+        repo: &RepoName,
         number: IssueNumber,
     ) -> Result<Option<String>> {
         self.get_text(
@@ -383,7 +385,7 @@ impl Client {
     /// sglang's CI registry at the PR's head for the coverage-gap banner).
     pub async fn file_at_ref(
         &self,
-        repo: &str,
+        repo: &RepoName,
         path: &str,
         git_ref: &str,
     ) -> Result<Option<String>> {
@@ -400,7 +402,7 @@ impl Client {
     }
 
     /// Check runs of a commit (`ci-status` #14: the PR's checks beyond the AMD workflows).
-    pub async fn check_runs(&self, repo: &str, git_ref: &str) -> Result<Vec<CheckRun>> {
+    pub async fn check_runs(&self, repo: &RepoName, git_ref: &str) -> Result<Vec<CheckRun>> {
         let path = format!(
             "/repos/{repo}/commits/{}/check-runs?per_page={PER_PAGE}",
             encode(git_ref)
@@ -409,7 +411,7 @@ impl Client {
     }
 
     /// The combined status of a ref (`ci-status` #14: commit statuses of other CI systems).
-    pub async fn combined_status(&self, repo: &str, git_ref: &str) -> Result<CombinedStatus> {
+    pub async fn combined_status(&self, repo: &RepoName, git_ref: &str) -> Result<CombinedStatus> {
         let status: super::wire::CombinedStatusWire = self
             .get_json(&format!("/repos/{repo}/commits/{}/status", encode(git_ref)))
             .await?;

@@ -12,7 +12,7 @@ use http_body_util::BodyExt;
 
 use super::client::{Call, Client};
 use super::error::{GithubError, Result};
-use crate::domain::JobId;
+use crate::domain::{JobId, RepoName};
 use crate::http::{Failed, Idempotency, Outcome, Retrying};
 
 /// A job log being downloaded. Read it chunk by chunk ([`LogStream::next_chunk`]) or as an
@@ -59,7 +59,7 @@ impl LogStream {
 impl Client {
     /// Opens the log of `job_id` in `repo` for streaming. 404/410 mean the log has expired or
     /// was deleted and come back as [`GithubError::LogsExpired`].
-    pub async fn job_log(&self, repo: &str, job_id: JobId) -> Result<LogStream> {
+    pub async fn job_log(&self, repo: &RepoName, job_id: JobId) -> Result<LogStream> {
         let path = format!("/repos/{repo}/actions/jobs/{job_id}/logs");
         let call = Call::get(path.clone());
         let response = self.send_with_retries(&call, None).await?;

@@ -9,10 +9,9 @@ use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use tokio::sync::{OnceCell, Semaphore};
 
 use crate::analysis::Backend;
-use crate::config::{Config, MonitorOutput};
+use crate::config::{Config, Destination};
 use crate::daily_issue;
-use crate::domain::{IssueNumber, IssueRef};
-use crate::error::UsageError;
+use crate::domain::{IssueNumber, IssueRef, RepoName};
 use crate::github::models::Comment;
 use crate::github::Client;
 use crate::state::MonitorState;
@@ -40,6 +39,8 @@ pub(super) struct TickContext<'a> {
     pub(super) config: &'a Config,
     pub(super) client: &'a Client,
     pub(super) analyst: &'a dyn Backend,
+    /// Where the reports go.
+    pub(super) destination: Destination,
     /// The bot's own login: only its comments are state. `None` in stdout mode without a repo.
     pub(super) login: Option<String>,
     pub(super) today: IssueView,
@@ -69,12 +70,9 @@ impl<'a> TickContext<'a> {
         client: &'a Client,
         analyst: &'a dyn Backend,
     ) -> Result<(TickContext<'a>, Option<String>)> {
-        let bot_repo = config.github.bot_repo.as_deref();
-        if config.monitor.output == MonitorOutput::DailyIssue && bot_repo.is_none() {
-            anyhow::bail!(UsageError(
-                "--output daily-issue needs --bot-repo (or BOT_REPO)".into()
-            ));
-        }
+        let destination = config.monitor_destination()?;
+        // Stdout reports are deduplicated against the bot repository too, when one is set.
+        let bot_repo = config.github.bot_repo.as_ref();
         let now = config.now();
         let date = now.format("%Y-%m-%d").to_string();
         let since = now - ChronoDuration::hours(i64::from(config.monitor.hours_back));
@@ -106,6 +104,7 @@ impl<'a> TickContext<'a> {
             config,
             client,
             analyst,
+            destination,
             login,
             today,
             yesterday,
@@ -122,7 +121,7 @@ impl<'a> TickContext<'a> {
 
     /// The day's issue: the one read at start, else found or created now — once per tick,
     /// however many workflows ask at the same moment.
-    pub(super) async fn daily_issue(&self, bot_repo: &str) -> Result<IssueRef> {
+    pub(super) async fn daily_issue(&self, bot_repo: &RepoName) -> Result<IssueRef> {
         if let Some(n) = self.today.number {
             return Ok(IssueRef::Existing(n));
         }
@@ -157,7 +156,7 @@ impl<'a> TickContext<'a> {
     }
 }
 
-async fn read_issue(client: &Client, repo: &str, label: &str, date: &str) -> IssueView {
+async fn read_issue(client: &Client, repo: &RepoName, label: &str, date: &str) -> IssueView {
     let issue = match daily_issue::find(client, repo, label, date).await {
         Ok(Some(i)) => i,
         Ok(None) => return IssueView::none(),

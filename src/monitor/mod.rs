@@ -50,7 +50,7 @@ mod tests {
     fn config(output: MonitorOutput, bot_repo: Option<&str>, enabled: bool) -> Config {
         let mut c = Config::default();
         c.monitor.output = output;
-        c.github.bot_repo = bot_repo.map(String::from);
+        c.github.bot_repo = bot_repo.and_then(|r| r.parse().ok());
         c.monitor.build_daily_summary = enabled;
         c
     }

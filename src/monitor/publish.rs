@@ -11,7 +11,8 @@ use anyhow::{Context, Result};
 use super::context::TickContext;
 use super::listing::Known;
 use super::render::{render, RenderInput};
-use crate::domain::{CommentId, IssueNumber, IssueRef};
+use crate::config::Destination;
+use crate::domain::{CommentId, IssueNumber, IssueRef, RepoName};
 use crate::github::models::Comment;
 use crate::github::{Client, GithubError};
 use crate::http::{Failed, Idempotency, Outcome, RetryPolicy, Retrying};
@@ -65,12 +66,9 @@ pub(super) async fn publish_to_issue(
     known: Known,
     new: &[JobAnalysis],
 ) -> Result<Published> {
-    let bot_repo = tick
-        .config
-        .github
-        .bot_repo
-        .as_deref()
-        .context("daily-issue output without a bot repository")?;
+    let Destination::DailyIssue(bot_repo) = &tick.destination else {
+        anyhow::bail!("publishing to the daily issue of a tick that prints its report");
+    };
     let login = tick.login.as_deref().unwrap_or_default();
     let issue = tick.daily_issue(bot_repo).await?;
     // An issue found or created after start has none of our comments yet, unless a
@@ -151,7 +149,7 @@ fn cache(
 /// POST what is missing, DELETE surplus old parts. A comment that vanished is re-created.
 pub async fn write_parts(
     client: &Client,
-    repo: &str,
+    repo: &RepoName,
     issue: IssueNumber,
     located: &Located,
     parts: &[String],
@@ -198,7 +196,7 @@ pub async fn write_parts(
 /// (`None` when nothing was written, or only planned under `--dry-run`).
 pub async fn write_cross_run(
     client: &Client,
-    repo: &str,
+    repo: &RepoName,
     issue: IssueNumber,
     comments: &[Comment],
     bot_login: &str,
@@ -240,7 +238,7 @@ const LOST_ANSWER_RETRY: RetryPolicy = RetryPolicy {
 /// duplicate. That check is what makes the retry safe, hence `Idempotency::Safe`.
 async fn post_part(
     client: &Client,
-    repo: &str,
+    repo: &RepoName,
     issue: IssueNumber,
     body: &str,
 ) -> Result<Option<CommentId>, GithubError> {

@@ -33,6 +33,7 @@ pub(super) async fn render(
 ) -> Rendered {
     let now = tick.now.format("%Y-%m-%d %H:%M UTC").to_string();
     let producer = tick.analyst.producer().to_string();
+    let upstream = tick.config.github.target_repo.to_string();
     let summary = cross_job_text(tick, input.workflow, analyses).await;
     let parts = WorkflowReport {
         workflow: input.workflow,
@@ -42,7 +43,7 @@ pub(super) async fn render(
         unanalysed: input.unanalysed,
         producer: &producer,
         now: &now,
-        upstream: &tick.config.github.target_repo,
+        upstream: &upstream,
     }
     .render_parts_within(tick.config.monitor.comment_max_chars);
     let assessment = cross_run_assessment(tick, input.workflow, analyses, input.window).await;

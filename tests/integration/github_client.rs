@@ -4,13 +4,18 @@ use std::time::{Duration, Instant};
 
 use fake_github::{FakeGithub, Scenario};
 use serde_json::json;
-use sglang_bot::domain::{IssueNumber, JobId};
+use sglang_bot::domain::{IssueNumber, JobId, RepoName};
 use sglang_bot::github::{Client, ClientOptions, GithubError, RetryPolicy};
 
 const REPO: &str = "sgl-project/sglang";
 
 fn scenario(value: serde_json::Value) -> Scenario {
     serde_json::from_value(value).expect("scenario")
+}
+
+/// The repository as the client takes it.
+fn repo() -> RepoName {
+    REPO.parse().expect("owner/name")
 }
 
 fn client(fake: &FakeGithub) -> Client {
@@ -53,7 +58,7 @@ fn two_bad_gateways_then_success_is_retried_and_succeeds() {
     }))));
     let rt = rt();
     let issue = rt
-        .block_on(async { client(&fake).issue(REPO, IssueNumber::new(1)).await })
+        .block_on(async { client(&fake).issue(&repo(), IssueNumber::new(1)).await })
         .unwrap();
     assert_eq!(issue.number, IssueNumber::new(1));
     let statuses: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
@@ -73,7 +78,7 @@ fn secondary_rate_limit_waits_for_retry_after_and_succeeds() {
     let comment = rt
         .block_on(async {
             client(&fake)
-                .create_comment(REPO, IssueNumber::new(1), "hello")
+                .create_comment(&repo(), IssueNumber::new(1), "hello")
                 .await
         })
         .unwrap();
@@ -91,7 +96,7 @@ fn not_found_is_not_retried() {
     let fake = FakeGithub::start(scenario(one_issue(json!({}))));
     let rt = rt();
     let err = rt
-        .block_on(async { client(&fake).issue(REPO, IssueNumber::new(404)).await })
+        .block_on(async { client(&fake).issue(&repo(), IssueNumber::new(404)).await })
         .unwrap_err();
     assert!(matches!(err, GithubError::NotFound { .. }), "{err}");
     assert_eq!(fake.requests().len(), 1);
@@ -107,7 +112,7 @@ fn a_three_page_listing_returns_every_item() {
     ]}}})));
     let rt = rt();
     let listed = rt
-        .block_on(async { client(&fake).comments(REPO, IssueNumber::new(7)).await })
+        .block_on(async { client(&fake).comments(&repo(), IssueNumber::new(7)).await })
         .unwrap();
     assert_eq!(listed.len(), 250);
     assert_eq!(
@@ -125,8 +130,8 @@ fn a_repeated_get_is_answered_304_and_served_from_the_cache() {
     let rt = rt();
     let (first, second, stats) = rt.block_on(async {
         let c = client(&fake);
-        let a = c.issue(REPO, IssueNumber::new(1)).await.unwrap();
-        let b = c.issue(REPO, IssueNumber::new(1)).await.unwrap();
+        let a = c.issue(&repo(), IssueNumber::new(1)).await.unwrap();
+        let b = c.issue(&repo(), IssueNumber::new(1)).await.unwrap();
         (a, b, c.stats())
     });
     assert_eq!(first, second);
@@ -153,7 +158,7 @@ fn a_50mb_log_streams_in_chunks_without_authorization_on_the_blob() {
     let rt = rt();
     let (total, chunks, largest, streamed) = rt.block_on(async {
         let c = client(&fake);
-        let mut stream = c.job_log(REPO, JobId::new(42)).await.unwrap();
+        let mut stream = c.job_log(&repo(), JobId::new(42)).await.unwrap();
         let (mut total, mut chunks, mut largest) = (0u64, 0usize, 0usize);
         while let Some(chunk) = stream.next_chunk().await {
             let chunk = chunk.unwrap();
@@ -186,7 +191,7 @@ fn an_expired_log_is_a_typed_logs_expired() {
     let fake = FakeGithub::start(log_scenario(json!("expired")));
     let rt = rt();
     let err = rt
-        .block_on(async { client(&fake).job_log(REPO, JobId::new(42)).await })
+        .block_on(async { client(&fake).job_log(&repo(), JobId::new(42)).await })
         .unwrap_err();
     assert!(
         matches!(
@@ -208,7 +213,7 @@ fn a_body_over_65536_characters_is_refused_before_sending() {
     let err = rt
         .block_on(async {
             client(&fake)
-                .create_comment(REPO, IssueNumber::new(1), &body)
+                .create_comment(&repo(), IssueNumber::new(1), &body)
                 .await
         })
         .unwrap_err();
@@ -227,7 +232,7 @@ fn writes_are_redacted_before_they_leave() {
     let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
     rt.block_on(async {
         client(&fake)
-            .create_comment(REPO, IssueNumber::new(1), &format!("leaked {token}"))
+            .create_comment(&repo(), IssueNumber::new(1), &format!("leaked {token}"))
             .await
     })
     .unwrap();
