@@ -1,13 +1,17 @@
 //! The monitor's local cache, `.state/ci_monitor.json`, in the original's format so a
 //! restored cache from the old bot is read as is. GitHub (the issue's markers) stays the
-//! source of truth: a missing or corrupt cache only costs a re-read, never a crash.
+//! source of truth: a missing or corrupt cache only costs a re-read, never a crash. Read
+//! leniently and written back without loss: ids keep the spelling they were stored with
+//! (`12` or `"12"`), and keys this version does not know are kept.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::lenient::opt_or_none;
+use serde_json::{Map, Value};
+
+use crate::domain::lenient::Kept;
 use crate::domain::{CommentId, IssueNumber};
 use crate::report::JobAnalysis;
 
@@ -19,41 +23,41 @@ const DAYS_KEPT: usize = 3;
 pub struct MonitorState {
     #[serde(default)]
     pub daily_comments: BTreeMap<String, DailyState>,
+    /// Keys this version does not know, kept for whoever wrote them.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
 /// One day.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DailyState {
-    #[serde(default, deserialize_with = "opt_or_none")]
-    pub issue_number: Option<IssueNumber>,
+    #[serde(default)]
+    pub issue_number: Kept<IssueNumber>,
     #[serde(default)]
     pub workflows: BTreeMap<String, WorkflowState>,
+    /// Keys this version does not know.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
 /// One workflow on one day.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowState {
-    #[serde(default, deserialize_with = "opt_or_none")]
-    pub comment_id: Option<CommentId>,
-    #[serde(default, deserialize_with = "ids_that_fit")]
-    pub overflow_ids: Vec<CommentId>,
-    #[serde(default, deserialize_with = "opt_or_none")]
-    pub cross_run_comment_id: Option<CommentId>,
+    #[serde(default)]
+    pub comment_id: Kept<CommentId>,
+    #[serde(default)]
+    pub overflow_ids: Vec<Kept<CommentId>>,
+    #[serde(default)]
+    pub cross_run_comment_id: Kept<CommentId>,
     #[serde(default)]
     pub owned: bool,
     #[serde(default)]
     pub job_analyses: Vec<JobAnalysis>,
     #[serde(default)]
     pub last_pending_count: u64,
-}
-
-/// A list of ids as stored: entries that are not ids (`""`, `null`) are dropped, not fatal.
-fn ids_that_fit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<CommentId>, D::Error> {
-    let raw = Vec::<serde_json::Value>::deserialize(d)?;
-    Ok(raw
-        .iter()
-        .filter_map(|v| CommentId::deserialize(v).ok())
-        .collect())
+    /// Keys this version does not know.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
 impl MonitorState {
@@ -121,9 +125,32 @@ mod tests {
         let (state, warning) = MonitorState::load(&path);
         assert!(warning.is_none());
         let wf = &state.daily_comments["2026-06-01"].workflows["pr-test-amd.yml"];
-        assert_eq!(wf.comment_id, Some(CommentId::new(99)));
+        assert_eq!(wf.comment_id.get(), Some(&CommentId::new(99)));
         assert_eq!(wf.job_analyses[0].job_id, 5);
         assert_eq!(wf.job_analyses[0].head_sha, None);
+    }
+
+    #[test]
+    fn ids_keep_their_spelling_and_unknown_keys_survive_a_save() {
+        let stored = r#"{"daily_comments": {"2026-06-01": {"issue_number": "12", "opened_by": "cron",
+            "workflows": {"pr-test-amd.yml": {"comment_id": "99", "overflow_ids": ["100", 101, ""],
+            "cross_run_comment_id": "", "owned": true, "job_analyses": [], "last_pending_count": 0,
+            "note": {"why": "hand edit"}}}}}, "version": 2}"#;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ci_monitor.json");
+        std::fs::write(&path, stored).unwrap();
+        let (mut state, warning) = MonitorState::load(&path);
+        assert!(warning.is_none(), "{warning:?}");
+        let day = &state.daily_comments["2026-06-01"];
+        assert_eq!(day.issue_number.get(), Some(&IssueNumber::new(12)));
+        let wf = &day.workflows["pr-test-amd.yml"];
+        assert_eq!(wf.comment_id.get(), Some(&CommentId::new(99)));
+        assert_eq!(wf.cross_run_comment_id.get(), None);
+        state.save(&path).unwrap();
+        let written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let expected: serde_json::Value = serde_json::from_str(stored).unwrap();
+        assert_eq!(written, expected, "a save changes nothing it read");
     }
 
     #[test]
@@ -148,7 +175,7 @@ mod tests {
             "2026-11-23",
             "2026-11-24",
         ] {
-            state.day(day).issue_number = Some(IssueNumber::new(1));
+            state.day(day).issue_number = Kept::new(IssueNumber::new(1));
         }
         state.save(&path).unwrap();
         let (read, _) = MonitorState::load(&path);

@@ -254,6 +254,11 @@ mod tests {
             "jobs-list.json" | "jobs-list-pytorch.json" => {
                 let jobs: Vec<Job> = list(name, Some("jobs"));
                 assert!(jobs.iter().all(|j| j.id.get() > 0));
+                if name == "jobs-list-pytorch.json" {
+                    assert!(jobs
+                        .iter()
+                        .any(|j| j.conclusion == Some(crate::domain::Conclusion::Skipped)));
+                }
                 jobs.len()
             }
             "job.json" => {

@@ -12,6 +12,7 @@ use super::context::TickContext;
 use super::listing::Known;
 use super::render::{render, RenderInput};
 use crate::config::Destination;
+use crate::domain::lenient::Kept;
 use crate::domain::{CommentId, IssueNumber, IssueRef, RepoName};
 use crate::github::models::Comment;
 use crate::github::{Client, GithubError};
@@ -138,7 +139,7 @@ fn cache(
 ) {
     tick.with_state(|state| {
         let day = state.day(&tick.date);
-        day.issue_number = Some(issue);
+        day.issue_number = Kept::new(issue);
         let wf = day.workflows.entry(workflow.to_string()).or_default();
         wf.job_analyses = all.to_vec();
         wf.last_pending_count = pending.iter().map(|(_, n)| *n as u64).sum();
