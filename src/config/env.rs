@@ -179,15 +179,8 @@ pub(super) fn started_at(
 #[cfg(test)]
 mod tests {
     use super::super::layers::{resolve, FlagInputs};
+    use super::super::test_env as env;
     use super::*;
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     fn error(pairs: &[(&str, &str)]) -> String {
         resolve(&FlagInputs::default(), &env(pairs))

@@ -256,15 +256,8 @@ fn join(prefix: &str, key: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_env as env;
     use super::*;
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn trackers_and_authorised_users_have_the_originals_defaults_and_env_names() {

@@ -23,3 +23,12 @@ pub use schema::{
     MIN_COMMENT_CHARS,
 };
 pub use secrets::{Secret, Secrets, TOKEN_VARS_BOT, TOKEN_VARS_DAILY_ISSUE, TOKEN_VARS_PR};
+
+/// A fake environment for the configuration's tests.
+#[cfg(test)]
+fn test_env(pairs: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}

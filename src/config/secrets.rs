@@ -173,15 +173,9 @@ pub(super) fn agent_environment(
 #[cfg(test)]
 mod tests {
     use super::super::layers::{resolve, FlagInputs};
+    use super::super::test_env as env;
     use super::*;
     use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     fn token(flags: &FlagInputs, pairs: &[(&str, &str)]) -> Option<Source> {
         resolve(flags, &env(pairs))

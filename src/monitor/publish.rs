@@ -285,21 +285,7 @@ mod tests {
     use super::*;
     use crate::domain::JobId;
     use crate::github::models::User;
-    use crate::report::{JobAnalysis, WorkflowReport};
-
-    const WF: &str = "nightly-test-amd.yml";
-
-    fn analysis(id: u64) -> JobAnalysis {
-        JobAnalysis {
-            job_id: JobId::new(id),
-            job_name: format!("job-{id}"),
-            run_url: "https://github.com/sgl-project/sglang/actions/runs/1".into(),
-            started_at: None,
-            failed_steps: vec![],
-            analysis: format!("### Failed Tests\n{}", "evidence ".repeat(40)),
-            head_sha: None,
-        }
-    }
+    use crate::report::located::fixtures::{analysis, parts, WF};
 
     fn comment(id: u64, author: &str, body: String) -> Comment {
         Comment {
@@ -315,20 +301,6 @@ mod tests {
             created_at: None,
             updated_at: None,
         }
-    }
-
-    fn parts(analyses: &[JobAnalysis]) -> Vec<String> {
-        WorkflowReport {
-            workflow: WF,
-            analyses,
-            summary: None,
-            pending: &[],
-            unanalysed: &[],
-            producer: "builtin analyser",
-            now: "2026-11-24 01:00 UTC",
-            upstream: "sgl-project/sglang",
-        }
-        .render_parts()
     }
 
     #[test]

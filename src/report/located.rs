@@ -130,14 +130,18 @@ pub fn merge(
     out
 }
 
+/// Fixtures shared by the tests of the readers and of the monitor's writers.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod fixtures {
+    use super::JobAnalysis;
+    use crate::domain::JobId;
     use crate::report::WorkflowReport;
 
-    const WF: &str = "nightly-test-amd.yml";
+    /// The workflow the fixtures report on.
+    pub(crate) const WF: &str = "nightly-test-amd.yml";
 
-    fn analysis(id: u64) -> JobAnalysis {
+    /// A job analysis long enough to be a real report.
+    pub(crate) fn analysis(id: u64) -> JobAnalysis {
         JobAnalysis {
             job_id: JobId::new(id),
             job_name: format!("job-{id}"),
@@ -149,18 +153,8 @@ mod tests {
         }
     }
 
-    fn comment(id: u64, body: String) -> PostedComment {
-        PostedComment {
-            id: CommentId::new(id),
-            body,
-        }
-    }
-
-    fn ids(ids: &[u64]) -> BTreeSet<JobId> {
-        ids.iter().copied().map(JobId::new).collect()
-    }
-
-    fn parts(analyses: &[JobAnalysis]) -> Vec<String> {
+    /// The parts the bot would post for `analyses` of [`WF`].
+    pub(crate) fn parts(analyses: &[JobAnalysis]) -> Vec<String> {
         WorkflowReport {
             workflow: WF,
             analyses,
@@ -172,6 +166,24 @@ mod tests {
             upstream: "sgl-project/sglang",
         }
         .render_parts()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{analysis, parts, WF};
+    use super::*;
+    use crate::report::WorkflowReport;
+
+    fn comment(id: u64, body: String) -> PostedComment {
+        PostedComment {
+            id: CommentId::new(id),
+            body,
+        }
+    }
+
+    fn ids(ids: &[u64]) -> BTreeSet<JobId> {
+        ids.iter().copied().map(JobId::new).collect()
     }
 
     #[test]
