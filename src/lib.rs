@@ -1,7 +1,9 @@
 //! sglang-bot: the CI-watch and PR assistant bot for sglang's AMD CI.
 //!
-//! Library first: `main.rs` only calls [`run`]. `logs` (re-exported from the `sglang-logs`
-//! crate) and `report` are pure; `github` is the only HTTP code; `commands` orchestrates.
+//! Library first: `main.rs` only calls [`run`]. The modules form layers, each importing only
+//! from lower ones (the README draws the table; `tests/integration/layers.rs` holds it):
+//! `logs` (re-exported from the `sglang-logs` crate), `domain` and `report` are pure; `http`
+//! owns retries; `github` is the only code that talks to GitHub; `commands` orchestrates.
 
 pub use sglang_logs as logs;
 

@@ -61,6 +61,11 @@ fn dry_run_makes_no_write() {
     );
     assert!(fake.writes().is_empty(), "{:?}", fake.writes());
     assert!(!fake.requests().is_empty(), "reads still happen");
+    // Nothing was created, so no number is shown (the original printed a placeholder #0).
+    assert_eq!(
+        out.stdout.trim(),
+        "Would create the daily issue for 2026-11-24 (dry run)"
+    );
 }
 
 #[test]

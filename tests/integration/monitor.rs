@@ -144,6 +144,24 @@ pub(crate) fn pytest_log(test: &str, message: &str) -> String {
 }
 
 #[test]
+fn a_dry_run_on_a_fresh_day_plans_the_issue_and_writes_nothing() {
+    let fake = sample();
+    let out = tick(&fake)
+        .args(["--dry-run"])
+        .stderr_contains("would POST /repos/amd-ci/sglang-ci-bot/issues")
+        .stderr_contains("would be posted on the new daily issue")
+        .success();
+    assert!(fake.writes().is_empty(), "{:?}", fake.writes());
+    // No request ever names a placeholder issue #0.
+    let requests = fake.requests();
+    assert!(
+        !requests.iter().any(|r| r.path.contains("/issues/0")),
+        "{requests:?}"
+    );
+    assert!(!out.stderr.contains("/issues/0/"), "{out}");
+}
+
+#[test]
 fn first_tick_creates_the_daily_issue_and_one_comment_per_failed_workflow_naming_the_real_tests() {
     let fake = sample();
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
