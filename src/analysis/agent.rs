@@ -127,7 +127,7 @@ impl Backend for AgentAnalyst {
                 markdown: answer.text,
                 producer: self.producer().to_string(),
                 note: None,
-                signature: None,
+                signatures: Vec::new(),
             })
         })
     }

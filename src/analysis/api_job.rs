@@ -112,7 +112,7 @@ impl Backend for ApiAnalyst {
                 markdown: format!("{commit}{}", strip_commit_info(text)),
                 producer: PRODUCER.to_string(),
                 note: None,
-                signature: analysis.signatures.first().cloned(),
+                signatures: super::signature_keys(&analysis.signatures),
             })
         })
     }

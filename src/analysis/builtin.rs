@@ -41,7 +41,7 @@ impl Backend for BuiltinAnalyst {
                 markdown: render_markdown(&analysis, &ctx),
                 producer: PRODUCER.to_string(),
                 note: None,
-                signature: analysis.signatures.first().cloned(),
+                signatures: super::signature_keys(&analysis.signatures),
             })
         })
     }

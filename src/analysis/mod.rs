@@ -21,7 +21,7 @@ pub use tasks::{
     TrackerRow, Verdict,
 };
 
-use crate::domain::RepoName;
+use crate::domain::{RepoName, SignatureKey};
 use crate::github::models::{Job, WorkflowRun};
 use crate::github::Client;
 
@@ -45,8 +45,9 @@ pub struct JobReport {
     pub producer: String,
     /// Set when the chosen backend failed and another one answered, or the log was missing.
     pub note: Option<String>,
-    /// The normalised failure signature, when the log engine found one.
-    pub signature: Option<String>,
+    /// The keys of the failures' signatures, when the log engine read the log (saved in the
+    /// job's marker, so later commands match failures without reading logs again).
+    pub signatures: Vec<SignatureKey>,
 }
 
 /// Why a task could not be answered.
@@ -86,6 +87,17 @@ pub async fn stream_job_log(
         feed(&chunk);
     }
     Ok(())
+}
+
+/// The keys of the log engine's signatures, in order, each once.
+pub fn signature_keys(signatures: &[String]) -> Vec<SignatureKey> {
+    let mut keys: Vec<SignatureKey> = Vec::new();
+    for key in signatures.iter().filter_map(|s| SignatureKey::of(s)) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
 }
 
 /// A future answering one task.

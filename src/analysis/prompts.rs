@@ -157,6 +157,7 @@ mod tests {
             failed_steps: vec!["Run test".into()],
             analysis: format!("### Failure Cluster\nboom in {name}\n"),
             head_sha: format!("{run:0>40}").parse().ok(),
+            signatures: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@ mod issue_ref;
 pub mod lenient;
 mod repo;
 mod sha;
+mod signature;
 mod status;
 mod time;
 
@@ -17,5 +18,6 @@ pub use ids::{CommentId, IssueNumber, JobId, ReactionId, RunId};
 pub use issue_ref::IssueRef;
 pub use repo::{RepoName, RepoNameError};
 pub use sha::{CommitSha, CommitShaError};
+pub use signature::{SignatureKey, SignatureKeyError};
 pub use status::{Conclusion, IssueState, ReactionContent, RunStatus};
 pub use time::{minute_text, Day};

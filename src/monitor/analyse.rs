@@ -82,6 +82,7 @@ fn record(
         failed_steps: select::failed_steps(job),
         analysis: String::new(),
         head_sha: run.head_sha.clone(),
+        signatures: Vec::new(),
     };
     match result {
         Ok(report) => {
@@ -91,6 +92,7 @@ fn record(
             }
             out.analyses.push(JobAnalysis {
                 analysis: text,
+                signatures: report.signatures,
                 ..base
             });
         }

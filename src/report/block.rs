@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::extract::extract_report;
 use super::markers::{self, DASH, STUB_BODY_START, STUB_SUFFIX};
 use crate::domain::lenient::opt_or_none;
-use crate::domain::{CommitSha, JobId};
+use crate::domain::{CommitSha, JobId, SignatureKey};
 
 /// Analyses shorter than this are not analyses (a crash message, "see above").
 const MIN_ANALYSIS_CHARS: usize = 200;
@@ -33,6 +33,18 @@ pub struct JobAnalysis {
     /// The commit the job ran on; kept in a hidden comment, absent from the original's blocks.
     #[serde(default, deserialize_with = "opt_or_none")]
     pub head_sha: Option<CommitSha>,
+    /// The failures' saved signatures (hidden comment, `sig=`); empty in older comments.
+    #[serde(default, deserialize_with = "keys_that_fit")]
+    pub signatures: Vec<SignatureKey>,
+}
+
+/// A stored list of signature keys: entries that are not keys are dropped, not fatal.
+fn keys_that_fit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<SignatureKey>, D::Error> {
+    let raw: Vec<serde_json::Value> = Deserialize::deserialize(d)?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .collect())
 }
 
 impl JobAnalysis {
@@ -81,11 +93,14 @@ pub fn render_block(job: &JobAnalysis) -> String {
     } else {
         ("", balance_details(report))
     };
-    let meta = job
-        .head_sha
-        .as_ref()
-        .map(|sha| format!("\n{}", markers::job_meta(job.job_id, sha)))
-        .unwrap_or_default();
+    let meta = if job.head_sha.is_some() || !job.signatures.is_empty() {
+        format!(
+            "\n{}",
+            markers::job_meta(job.job_id, job.head_sha.as_ref(), &job.signatures)
+        )
+    } else {
+        String::new()
+    };
     format!(
         "{meta}\n{anchor}\n<details data-job-id=\"{id}\" data-run-url=\"{run}\" data-started-at=\"{started}\">\n<summary><b>{name}</b>{DASH}failed step(s): {steps}{suffix}</summary>\n\n{body}\n\n</details>\n",
         anchor = markers::job_anchor(job.job_id),
@@ -171,7 +186,10 @@ fn block_start() -> &'static Regex {
 fn job_meta_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"<!-- ci-monitor-job: (\d+) sha=([0-9a-fA-F]{7,64}) -->").expect("meta regex")
+        Regex::new(
+            r"<!-- ci-monitor-job: (\d+)(?: sha=([0-9a-fA-F]{7,64}))?(?: sig=([0-9A-Za-z,-]+))? -->",
+        )
+        .expect("meta regex")
     })
 }
 
@@ -203,11 +221,24 @@ pub fn parse_blocks(text: &str) -> Vec<JobAnalysis> {
             steps_raw.split(',').map(|s| unhtml(s.trim())).collect()
         };
         let started = caps[3].trim();
-        let head_sha = job_meta_re()
+        let meta = job_meta_re()
             .captures_iter(&text[..whole.start()])
             .filter(|m| m[1].parse::<JobId>().ok() == Some(job_id))
-            .last()
-            .and_then(|m| m[2].parse::<CommitSha>().ok());
+            .last();
+        let head_sha = meta
+            .as_ref()
+            .and_then(|m| m.get(2))
+            .and_then(|sha| sha.as_str().parse::<CommitSha>().ok());
+        let signatures = meta
+            .as_ref()
+            .and_then(|m| m.get(3))
+            .map(|list| {
+                list.as_str()
+                    .split(',')
+                    .filter_map(|k| k.parse::<SignatureKey>().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
         out.push(JobAnalysis {
             job_id,
             job_name: unhtml(caps[4].trim()),
@@ -216,6 +247,7 @@ pub fn parse_blocks(text: &str) -> Vec<JobAnalysis> {
             failed_steps,
             analysis: text[body_start..body_end].trim().to_string(),
             head_sha,
+            signatures,
         });
     }
     out
@@ -275,6 +307,7 @@ mod tests {
             failed_steps: vec!["Run test".into(), "Post test".into()],
             analysis: analysis.into(),
             head_sha: None,
+            signatures: Vec::new(),
         }
     }
 
@@ -452,6 +485,37 @@ mod tests {
         let rendered = render_block(&j);
         assert!(rendered.contains("data-started-at=\"2026-11-24T03:15:42Z\">\n<summary>"));
         assert_eq!(parse_blocks(&rendered)[0].head_sha, j.head_sha);
+    }
+
+    #[test]
+    fn saved_signatures_read_back_and_older_markers_without_them_still_parse() {
+        let keys: Vec<SignatureKey> = [
+            "v1:test_failure:test/srt/test_a.py::C::m:AssertionError",
+            "v1:timeout:test/srt/test_b.py",
+        ]
+        .iter()
+        .filter_map(|s| SignatureKey::of(s))
+        .collect();
+        let mut j = job(12, &long("x"));
+        j.head_sha = "0123456789abcdef0123456789abcdef01234567".parse().ok();
+        j.signatures = keys.clone();
+        let rendered = render_block(&j);
+        assert!(rendered.starts_with(&format!(
+            "\n<!-- ci-monitor-job: 12 sha=0123456789abcdef0123456789abcdef01234567 sig={},{} -->\n",
+            keys[0], keys[1]
+        )));
+        let back = &parse_blocks(&rendered)[0];
+        assert_eq!((&back.head_sha, &back.signatures), (&j.head_sha, &keys));
+
+        // Signatures without a commit, and a commit without signatures (older comments).
+        j.head_sha = None;
+        assert_eq!(parse_blocks(&render_block(&j))[0].signatures, keys);
+        let older = format!(
+            "<!-- ci-monitor-job: 12 sha=0123456789abcdef0123456789abcdef01234567 -->{}",
+            render_block(&job(12, &long("x")))
+        );
+        let back = &parse_blocks(&older)[0];
+        assert!(back.head_sha.is_some() && back.signatures.is_empty());
     }
 
     #[test]

@@ -372,6 +372,7 @@ mod tests {
             failed_steps: vec!["Run test".into()],
             analysis: format!("### Failed Tests\n{}", "x".repeat(size)),
             head_sha: format!("{:0>40}", id).parse().ok(),
+            signatures: Vec::new(),
         }
     }
 

@@ -345,6 +345,7 @@ mod tests {
                 "### Failed Tests\n\n| Test File | Test Function | Error |\n|---|---|---|\n| `test/a.py` | `{test}` | `E` |\n\n### Failure Cluster\n\n- `{cluster}`\n"
             ),
             head_sha: None,
+            signatures: Vec::new(),
         }
     }
 

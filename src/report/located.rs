@@ -150,6 +150,7 @@ pub(crate) mod fixtures {
             failed_steps: vec![],
             analysis: format!("### Failed Tests\n{}", "evidence ".repeat(40)),
             head_sha: None,
+            signatures: Vec::new(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! These are compatibility-critical: open issues written by the original bot, the summary
 //! and the tracker parse them byte for byte.
 
-use crate::domain::{CommitSha, JobId};
+use crate::domain::{CommitSha, JobId, SignatureKey};
 
 /// Title of the daily issue for a `YYYY-MM-DD` date.
 pub fn daily_issue_title(date: &str) -> String {
@@ -65,9 +65,23 @@ pub const SUMMARY_START: &str = "<!-- daily-cross-workflow-summary:start -->";
 pub const SUMMARY_END: &str = "<!-- daily-cross-workflow-summary:end -->";
 
 /// Hidden per-job metadata the original format has no room for (kept out of the `<details>`
-/// tag, whose attribute list the original's strict parser fixes).
-pub fn job_meta(job_id: JobId, head_sha: &CommitSha) -> String {
-    format!("<!-- ci-monitor-job: {job_id} sha={head_sha} -->")
+/// tag, whose attribute list the original's strict parser fixes): the commit and the saved
+/// failure signatures (`sig=`, comma-separated keys), each only when known.
+pub fn job_meta(
+    job_id: JobId,
+    head_sha: Option<&CommitSha>,
+    signatures: &[SignatureKey],
+) -> String {
+    let mut out = format!("<!-- ci-monitor-job: {job_id}");
+    if let Some(sha) = head_sha {
+        out.push_str(&format!(" sha={sha}"));
+    }
+    if !signatures.is_empty() {
+        let keys: Vec<&str> = signatures.iter().map(SignatureKey::as_str).collect();
+        out.push_str(&format!(" sig={}", keys.join(",")));
+    }
+    out.push_str(" -->");
+    out
 }
 /// Start of the job metadata comment.
 pub const JOB_META_PREFIX: &str = "<!-- ci-monitor-job: ";

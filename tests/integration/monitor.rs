@@ -144,6 +144,32 @@ pub(crate) fn pytest_log(test: &str, message: &str) -> String {
 }
 
 #[test]
+fn each_job_saves_its_failure_signatures_and_they_read_back() {
+    let fake = sample();
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
+    tick(&fake).stderr_contains(&done(2)).success();
+    let issue = issue_number(&fake, TODAY_TITLE);
+    let nightly = workflow_comments(&fake, issue, NIGHTLY);
+    let text = &nightly[0].body;
+    let blocks = sglang_bot::report::parse_blocks(text);
+    // The rdd job failed ten tests: each failure has its key, saved in the job's marker.
+    let rdd = blocks
+        .iter()
+        .find(|b| b.job_id == 54000001001)
+        .expect("the rdd job's block");
+    assert!(rdd.signatures.len() >= 2, "{:?}", rdd.signatures);
+    assert!(rdd.signatures.iter().all(|k| k.version() == "v1"));
+    for key in &rdd.signatures {
+        assert!(text.contains(key.as_str()), "{key} not in the marker");
+    }
+    // The next tick reads the comment back and keeps the keys as they were.
+    fake.reset_requests();
+    tick(&fake).stderr_contains(&done(0)).success();
+    let again = workflow_comments(&fake, issue, NIGHTLY);
+    assert_eq!(again[0].body, *text);
+}
+
+#[test]
 fn a_dry_run_on_a_fresh_day_plans_the_issue_and_writes_nothing() {
     let fake = sample();
     let out = tick(&fake)
