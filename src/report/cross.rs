@@ -23,44 +23,73 @@ fn cell(text: &str) -> String {
     cut.replace('|', "\\|")
 }
 
+/// One failure as the cross-job summary shows it: a test (or the job, when no test is
+/// named) with its own cluster, and every job it failed in.
+struct FailureRow {
+    cluster: String,
+    file: String,
+    function: String,
+    hypothesis: String,
+    /// (job name, job page), in the order the jobs come.
+    jobs: Vec<(String, String)>,
+}
+
+/// The failures of one report, each with its own cluster: the table's `Cluster` column when
+/// it has one; else the report's `Failure Cluster` line when every row shares one error (or
+/// there is one row); else each row's error, normalised, since the report's single line
+/// names only one of its clusters.
+fn failures_of(a: &JobAnalysis) -> Vec<(String, String, String)> {
+    let job_cluster = first_line(&a.analysis, "Failure Cluster")
+        .unwrap_or_else(|| "(no cluster named)".to_string());
+    let tests = failed_tests(&a.analysis);
+    if tests.is_empty() {
+        return vec![(job_cluster, "N/A".into(), "N/A".into())];
+    }
+    let one_error = tests.iter().all(|t| t.error == tests[0].error);
+    tests
+        .into_iter()
+        .map(|t| {
+            let cluster = match t.cluster {
+                Some(c) => c,
+                None if one_error => job_cluster.clone(),
+                None => crate::logs::normalize(&t.error).chars().take(120).collect(),
+            };
+            (cluster, t.file, t.function)
+        })
+        .collect()
+}
+
 /// The cross-job summary text (placed under `### Summary`), or `None` for fewer than two
-/// analyses. Jobs are grouped by the first line of their `### Failure Cluster` section;
-/// clusters with more jobs come first.
+/// analyses. Each failure is a row with its own cluster; the same failure in several jobs is
+/// one row naming them all; clusters in more jobs come first.
 pub fn cross_job_summary(analyses: &[JobAnalysis]) -> Option<String> {
     if analyses.len() < 2 {
         return None;
     }
-    struct Row {
-        cluster: String,
-        job: String,
-        url: String,
-        file: String,
-        function: String,
-        hypothesis: String,
-    }
-    let mut rows: Vec<Row> = Vec::new();
+    let mut rows: Vec<FailureRow> = Vec::new();
     let mut jobs_in: BTreeMap<String, BTreeSet<JobId>> = BTreeMap::new();
+    let mut failures = 0;
     for a in analyses {
-        let cluster = first_line(&a.analysis, "Failure Cluster")
-            .unwrap_or_else(|| "(no cluster named)".to_string());
-        jobs_in.entry(cluster.clone()).or_default().insert(a.job_id);
         let hypothesis = first_line(&a.analysis, "Hypothesised Causes")
             .unwrap_or_else(|| NO_HYPOTHESIS.to_string());
-        let tests = failed_tests(&a.analysis);
-        let tests = if tests.is_empty() {
-            vec![("N/A".to_string(), "N/A".to_string())]
-        } else {
-            tests.into_iter().map(|t| (t.file, t.function)).collect()
-        };
-        for (file, function) in tests {
-            rows.push(Row {
-                cluster: cluster.clone(),
-                job: a.job_name.clone(),
-                url: a.job_url(),
-                file,
-                function,
-                hypothesis: hypothesis.clone(),
-            });
+        for (cluster, file, function) in failures_of(a) {
+            failures += 1;
+            jobs_in.entry(cluster.clone()).or_default().insert(a.job_id);
+            let job = (a.job_name.clone(), a.job_url());
+            match rows
+                .iter_mut()
+                .find(|r| r.cluster == cluster && r.file == file && r.function == function)
+            {
+                Some(row) if !row.jobs.contains(&job) => row.jobs.push(job),
+                Some(_) => {}
+                None => rows.push(FailureRow {
+                    cluster,
+                    file,
+                    function,
+                    hypothesis: hypothesis.clone(),
+                    jobs: vec![job],
+                }),
+            }
         }
     }
     let size = |c: &str| jobs_in.get(c).map_or(0, BTreeSet::len);
@@ -68,30 +97,15 @@ pub fn cross_job_summary(analyses: &[JobAnalysis]) -> Option<String> {
         size(&b.cluster)
             .cmp(&size(&a.cluster))
             .then_with(|| a.cluster.cmp(&b.cluster))
-            .then_with(|| a.job.cmp(&b.job))
+            .then_with(|| b.jobs.len().cmp(&a.jobs.len()))
+            .then_with(|| a.jobs[0].0.cmp(&b.jobs[0].0))
     });
     let mut out = format!(
-        "**Counts**: {} failures · {} clusters\n\n| # | Cluster | Job | Test File | Test Function | Status | Hypothesis (confidence) |\n|---|---|---|---|---|---|---|\n",
-        rows.len(),
+        "**Counts**: {failures} failures · {} clusters\n\n| # | Cluster | Job | Test File | Test Function | Status | Hypothesis (confidence) |\n|---|---|---|---|---|---|---|\n",
         jobs_in.len()
     );
     for (i, r) in rows.iter().take(MAX_ROWS).enumerate() {
-        let k = size(&r.cluster);
-        out.push_str(&format!(
-            "| {} | `{}` | [{}]({}) | `{}` | `{}` | {} | {} |\n",
-            i + 1,
-            cell(&r.cluster).replace('`', "'"),
-            cell(&r.job),
-            r.url,
-            cell(&r.file).replace('`', "'"),
-            cell(&r.function).replace('`', "'"),
-            if k > 1 {
-                format!("same cluster in {k} jobs")
-            } else {
-                "only this job".to_string()
-            },
-            cell(&r.hypothesis)
-        ));
+        out.push_str(&failure_line(i + 1, r, size(&r.cluster)));
     }
     if rows.len() > MAX_ROWS {
         out.push_str(&format!(
@@ -100,6 +114,29 @@ pub fn cross_job_summary(analyses: &[JobAnalysis]) -> Option<String> {
         ));
     }
     Some(out.trim_end().to_string())
+}
+
+/// One table line: the failure, the jobs it failed in (linked), and how widespread its
+/// cluster is.
+fn failure_line(n: usize, r: &FailureRow, cluster_jobs: usize) -> String {
+    let jobs: Vec<String> = r
+        .jobs
+        .iter()
+        .map(|(name, url)| format!("[{}]({url})", cell(name)))
+        .collect();
+    let status = match (r.jobs.len(), cluster_jobs) {
+        (1, 1) => "only this job".to_string(),
+        (1, k) => format!("same cluster in {k} jobs"),
+        (j, _) => format!("in {j} jobs"),
+    };
+    format!(
+        "| {n} | `{}` | {} | `{}` | `{}` | {status} | {} |\n",
+        cell(&r.cluster).replace('`', "'"),
+        jobs.join(", "),
+        cell(&r.file).replace('`', "'"),
+        cell(&r.function).replace('`', "'"),
+        cell(&r.hypothesis)
+    )
 }
 
 /// A run of the lookback window as GitHub lists it, green ones included: without them
@@ -354,8 +391,15 @@ mod tests {
         assert_eq!(cross_job_summary(&[job(1, "a", 1, "t", "c", "x")]), None);
     }
 
+    /// The numbered rows of a summary's table.
+    fn table_rows(text: &str) -> Vec<&str> {
+        text.lines()
+            .filter(|l| l.starts_with("| ") && l[2..].starts_with(|c: char| c.is_ascii_digit()))
+            .collect()
+    }
+
     #[test]
-    fn jobs_with_the_same_cluster_line_group_and_bigger_clusters_come_first() {
+    fn the_same_failure_in_two_jobs_is_one_row_naming_both_and_bigger_clusters_come_first() {
         let text = cross_job_summary(&[
             job(1, "solo", 10, "2026-11-24T01:00:00Z", "v1:test:b", "test_b"),
             job(2, "one", 10, "2026-11-24T01:00:00Z", "v1:test:a", "test_a"),
@@ -366,19 +410,78 @@ mod tests {
             text.starts_with("**Counts**: 3 failures · 2 clusters\n"),
             "{text}"
         );
-        let rows: Vec<&str> = text
-            .lines()
-            .filter(|l| l.starts_with("| 1") || l.starts_with("| 2") || l.starts_with("| 3"))
-            .collect();
+        let rows = table_rows(&text);
+        assert_eq!(rows.len(), 2, "{rows:?}");
         assert!(
-            rows[0].contains("`v1:test:a`") && rows[0].contains("[one]"),
+            rows[0].contains("`v1:test:a`")
+                && rows[0]
+                    .contains("[one](https://github.com/sgl-project/sglang/actions/runs/10/job/2)")
+                && rows[0]
+                    .contains("[two](https://github.com/sgl-project/sglang/actions/runs/10/job/3)")
+                && rows[0].contains("in 2 jobs"),
             "{rows:?}"
         );
-        assert!(rows[1].contains("[two]") && rows[1].contains("same cluster in 2 jobs"));
-        assert!(rows[2].contains("`v1:test:b`") && rows[2].contains("only this job"));
-        assert!(text.contains("(https://github.com/sgl-project/sglang/actions/runs/10/job/2)"));
+        assert!(rows[1].contains("`v1:test:b`") && rows[1].contains("only this job"));
         // Our own heading words never appear as headings (the placement would drop them).
         assert!(!text.lines().any(|l| l.starts_with('#')));
+    }
+
+    #[test]
+    fn a_job_with_two_different_failures_gives_two_clusters_each_with_its_test() {
+        let two = JobAnalysis {
+            analysis: "### Failed Tests\n\n| Test File | Test Function | Error |\n|---|---|---|\n| `test/a.py` | `test_oom` | `torch.OutOfMemoryError: HIP out of memory. Tried to allocate 2.00 GiB` |\n| `test/b.py` | `test_acc` | `AssertionError: 0.61 not greater than 0.7` |\n\n### Failure Cluster\n\n- `hip-oom`\n".into(),
+            ..job(1, "mixed", 10, "2026-11-24T01:00:00Z", "x", "x")
+        };
+        let other = job(
+            2,
+            "other",
+            10,
+            "2026-11-24T01:00:00Z",
+            "v1:test:z",
+            "test_z",
+        );
+        let text = cross_job_summary(&[two, other]).unwrap();
+        assert!(
+            text.starts_with("**Counts**: 3 failures · 3 clusters\n"),
+            "{text}"
+        );
+        let rows = table_rows(&text);
+        let oom = rows.iter().find(|r| r.contains("`test_oom`")).unwrap();
+        let acc = rows.iter().find(|r| r.contains("`test_acc`")).unwrap();
+        assert!(oom.contains("OutOfMemoryError"), "{oom}");
+        assert!(!oom.contains("AssertionError"), "{oom}");
+        assert!(acc.contains("AssertionError"), "{acc}");
+        assert!(
+            !acc.contains("hip-oom") && !acc.contains("OutOfMemoryError"),
+            "{acc}"
+        );
+    }
+
+    #[test]
+    fn a_cluster_column_wins_over_the_reports_single_cluster_line() {
+        let a = JobAnalysis {
+            analysis: "### Failed Tests\n\n| Test File | Test Function | Error | Cluster |\n|---|---|---|---|\n| `a.py` | `t1` | `E1` | `c-one` |\n| `b.py` | `t2` | `E2` | `c-two` |\n\n### Failure Cluster\n\n- `c-one`\n".into(),
+            ..job(1, "a", 10, "2026-11-24T01:00:00Z", "x", "x")
+        };
+        let b = JobAnalysis {
+            job_id: crate::domain::JobId::new(2),
+            job_name: "b".into(),
+            ..a.clone()
+        };
+        let text = cross_job_summary(&[a, b]).unwrap();
+        let rows = table_rows(&text);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(rows
+            .iter()
+            .any(|r| r.contains("`c-one`") && r.contains("`t1`")));
+        assert!(rows
+            .iter()
+            .any(|r| r.contains("`c-two`") && r.contains("`t2`")));
+        assert!(rows.iter().all(|r| r.contains("in 2 jobs")), "{rows:?}");
+        assert!(
+            text.starts_with("**Counts**: 4 failures · 2 clusters"),
+            "{text}"
+        );
     }
 
     #[test]

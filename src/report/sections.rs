@@ -33,12 +33,15 @@ pub fn first_line(report: &str, name: &str) -> Option<String> {
     (!line.is_empty()).then(|| line.to_string())
 }
 
-/// One row of a `### Failed Tests` table: (test file, test function, error).
+/// One row of a `### Failed Tests` table: (test file, test function, error), and the row's
+/// own cluster when the table has a `Cluster` column (placed after the third, so readers of
+/// the first three cells, the original's tracker among them, read tables with it unchanged).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestRow {
     pub file: String,
     pub function: String,
     pub error: String,
+    pub cluster: Option<String>,
 }
 
 /// The rows of the `### Failed Tests` table: lines starting with `|`, no `---`, first three
@@ -47,6 +50,7 @@ pub fn failed_tests(report: &str) -> Vec<TestRow> {
     let Some(text) = section(report, "Failed Tests") else {
         return Vec::new();
     };
+    let mut cluster_column: Option<usize> = None;
     text.lines()
         .map(str::trim)
         .filter(|l| l.starts_with('|') && !l.contains("---"))
@@ -55,13 +59,21 @@ pub fn failed_tests(report: &str) -> Vec<TestRow> {
                 .into_iter()
                 .map(|c| c.trim().trim_matches('`').trim().to_string())
                 .collect();
-            if cells.len() < 3 || cells[0] == "Test File" || cells[0] == "test_file" {
+            if cells.len() < 3 {
+                return None;
+            }
+            if cells[0] == "Test File" || cells[0] == "test_file" {
+                cluster_column = cells.iter().position(|c| c.eq_ignore_ascii_case("cluster"));
                 return None;
             }
             Some(TestRow {
                 file: cells[0].clone(),
                 function: cells[1].clone(),
                 error: cells[2].clone(),
+                cluster: cluster_column
+                    .and_then(|i| cells.get(i))
+                    .filter(|c| !c.is_empty())
+                    .cloned(),
             })
         })
         .collect()
@@ -100,16 +112,27 @@ mod tests {
                 TestRow {
                     file: "test/a.py".into(),
                     function: "test_x".into(),
-                    error: "ValueError: a | b".into()
+                    error: "ValueError: a | b".into(),
+                    cluster: None,
                 },
                 TestRow {
                     file: "test/b.py".into(),
                     function: "test_y".into(),
-                    error: "boom".into()
+                    error: "boom".into(),
+                    cluster: None,
                 },
             ]
         );
         assert!(failed_tests("### Failure Summary\n| a | b | c |").is_empty());
+    }
+
+    #[test]
+    fn a_cluster_column_after_the_third_gives_each_row_its_cluster() {
+        let report = "### Failed Tests\n\n| Test File | Test Function | Error | Cluster | Log |\n|---|---|---|---|---|\n| `a.py` | `t1` | `E1` | `hip-oom` | [L](u) |\n| `b.py` | `t2` | `E2` | | |\n";
+        let rows = failed_tests(report);
+        assert_eq!(rows[0].cluster.as_deref(), Some("hip-oom"));
+        assert_eq!(rows[0].error, "E1", "the first three cells are unchanged");
+        assert_eq!(rows[1].cluster, None, "an empty cell names no cluster");
     }
 
     #[test]
