@@ -39,7 +39,8 @@ pub async fn run(config: &Config, format: Format, analyst: &dyn Backend) -> Resu
             redactor.redact(&serde_json::to_string_pretty(&json_summary(&report))?)
         ),
         Format::Text => {
-            if config.monitor.output == MonitorOutput::Stdout {
+            // A dry run shows what it would have posted.
+            if config.monitor.output == MonitorOutput::Stdout || config.dry_run {
                 for wf in report.workflows.iter().filter(|w| !w.parts.is_empty()) {
                     println!("\n{}", "=".repeat(60));
                     println!("{}", redactor.redact(&wf.parts.join("\n\n")));

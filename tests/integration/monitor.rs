@@ -185,6 +185,17 @@ fn a_dry_run_on_a_fresh_day_plans_the_issue_and_writes_nothing() {
         "{requests:?}"
     );
     assert!(!out.stderr.contains("/issues/0/"), "{out}");
+    // What it would post is shown: each workflow's comment, with the real analyses.
+    assert!(
+        out.stdout
+            .contains("## `nightly-test-amd.yml` — 2 failure(s)"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("## `pr-test-amd.yml` — 1 failure(s)"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("test_version_command"), "{out}");
 }
 
 #[test]
