@@ -543,7 +543,10 @@ impl Client {
                 match tokio::time::timeout(timeout, self.send_once(call, etag)).await {
                     Ok(Ok(response)) => Ok(response),
                     Ok(Err(e)) => Err(transport(call, &e)),
-                    Err(_) => Err(transport(call, "timed out")),
+                    Err(_) => Err(transport(
+                        call,
+                        &format!("timed out after {} s", timeout.as_secs()),
+                    )),
                 }
             },
             |result| match result {
@@ -599,7 +602,7 @@ impl Client {
             .octo
             .execute(request)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("{} ({})", crate::http::describe(&e), self.inner.origin))?;
         if let Some(remaining) = header_u64(response.headers(), "x-ratelimit-remaining") {
             self.inner
                 .counters

@@ -452,3 +452,35 @@ fn w25_a_green_run_between_two_failing_runs_counts_in_the_cross_run_view() {
         "{body}"
     );
 }
+
+#[test]
+fn an_unreachable_github_is_named_in_words_one_line_per_retry() {
+    // A port nothing listens on: every connection is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = Test::new()
+        .env("GITHUB_API_URL", &format!("http://127.0.0.1:{port}"))
+        .env("GH_PAT", "test-token-1234567890")
+        .env("BOT_REPO", BOT_REPO)
+        .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
+        .file(
+            "sglang-bot.toml",
+            "[github]\nmax_attempts = 2\nretry_base_delay_ms = 10\n",
+        )
+        .args(["--backend", "builtin", "monitor", "--output", "daily-issue"])
+        .stderr_contains(&format!(
+            "GET /user → connection refused (http://127.0.0.1:{port})"
+        ))
+        .stderr_lacks("Service Error")
+        .stderr_lacks("backtrace")
+        .status(1);
+    let retries = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("retry 1 in"))
+        .count();
+    assert_eq!(retries, 1, "one line per retry:\n{out}");
+}
