@@ -20,6 +20,7 @@ pub mod http;
 pub mod limits;
 pub mod logging;
 pub mod monitor;
+pub mod output;
 pub mod progress;
 pub mod redact;
 pub mod report;

@@ -44,6 +44,8 @@ pub fn run() -> i32 {
     };
     match runtime.block_on(crate::commands::execute(&cli, &resolved)) {
         Ok(code) => code,
+        // The reader of our output went away (`| head`): a quiet, successful end.
+        Err(e) if e.downcast_ref::<crate::output::Closed>().is_some() => EXIT_OK,
         Err(e) => {
             let message = format!("{e:#}");
             eprintln!("error: {}", redactor.redact(&message));

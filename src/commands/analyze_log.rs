@@ -38,6 +38,6 @@ pub(crate) fn run(args: &AnalyzeLogArgs, format: Format, redactor: &Redactor) ->
         Format::Json => serde_json::to_string_pretty(&analysis)?,
         Format::Text => render_markdown(&analysis, &ReportContext::default()),
     };
-    println!("{}", redactor.redact(&text));
+    crate::output::println(&redactor.redact(&text))?;
     Ok(EXIT_OK)
 }

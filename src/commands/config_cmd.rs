@@ -4,6 +4,6 @@ use crate::config::Resolved;
 
 /// Prints the effective configuration; secrets appear only as `[REDACTED]` with their source.
 pub(crate) fn run(resolved: &Resolved) -> anyhow::Result<i32> {
-    print!("{}", resolved.to_annotated_toml());
+    crate::output::print(&resolved.to_annotated_toml())?;
     Ok(super::EXIT_OK)
 }

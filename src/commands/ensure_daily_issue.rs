@@ -28,17 +28,16 @@ pub(crate) async fn run(config: &Config) -> Result<i32> {
         &workflows,
     )
     .await?;
-    match (how, issue) {
-        (_, IssueRef::Planned) => println!("Would create the daily issue for {date} (dry run)"),
-        (Resolution::Found, IssueRef::Existing(n)) => {
-            println!("Found daily issue #{n} for {date}")
-        }
+    let said = match (how, issue) {
+        (_, IssueRef::Planned) => format!("Would create the daily issue for {date} (dry run)"),
+        (Resolution::Found, IssueRef::Existing(n)) => format!("Found daily issue #{n} for {date}"),
         (Resolution::Created, IssueRef::Existing(n)) => {
-            println!("Created daily issue #{n} for {date}")
+            format!("Created daily issue #{n} for {date}")
         }
         (Resolution::LostRace { closed }, IssueRef::Existing(n)) => {
-            println!("Found daily issue #{n} for {date} (closed our duplicate #{closed})")
+            format!("Found daily issue #{n} for {date} (closed our duplicate #{closed})")
         }
-    }
+    };
+    crate::output::println(&said)?;
     Ok(EXIT_OK)
 }

@@ -33,7 +33,9 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
         Command::Completions(args) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
-            clap_complete::generate(args.shell, &mut cmd, "sglang-bot", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "sglang-bot", &mut script);
+            crate::output::print(&String::from_utf8_lossy(&script))?;
             Ok(EXIT_OK)
         }
         other => Err(UsageError(format!("{} is not implemented yet", other.name())).into()),

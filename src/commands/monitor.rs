@@ -34,19 +34,22 @@ pub async fn run(config: &Config, format: Format, analyst: &dyn Backend) -> Resu
     }
     let redactor = Redactor::new(config.secrets.values());
     match format {
-        Format::Json => println!(
-            "{}",
-            redactor.redact(&serde_json::to_string_pretty(&json_summary(&report))?)
-        ),
+        Format::Json => crate::output::println(
+            &redactor.redact(&serde_json::to_string_pretty(&json_summary(&report))?),
+        )?,
         Format::Text => {
             // A dry run shows what it would have posted.
             if config.monitor.output == MonitorOutput::Stdout || config.dry_run {
                 for wf in report.workflows.iter().filter(|w| !w.parts.is_empty()) {
-                    println!("\n{}", "=".repeat(60));
-                    println!("{}", redactor.redact(&wf.parts.join("\n\n")));
+                    let mut text = format!(
+                        "\n{}\n{}\n",
+                        "=".repeat(60),
+                        redactor.redact(&wf.parts.join("\n\n"))
+                    );
                     if let Some(cross_run) = &wf.cross_run {
-                        println!("\n{}", redactor.redact(cross_run));
+                        text.push_str(&format!("\n{}\n", redactor.redact(cross_run)));
                     }
+                    crate::output::print(&text)?;
                 }
             }
         }

@@ -219,3 +219,65 @@ fn completions_are_generated_for_bash() {
     assert!(out.stdout.contains("sglang-bot"), "{out}");
     assert!(out.stdout.contains("ensure-daily-issue"), "{out}");
 }
+
+/// Runs the binary with its standard output closed by the reader before it writes, or sent to
+/// a full disk; returns (exit code, stderr).
+fn run_into(stdout: std::process::Stdio, close_reader: bool, args: &[&str]) -> (i32, String) {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sglang-bot"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .current_dir(home.path())
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if close_reader {
+        drop(child.stdout.take());
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly_and_successfully() {
+    let log = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/logs/rdd-pytest-linux-10-failed.full.log"
+    );
+    for args in [
+        &["--format", "json", "analyze-log", log][..],
+        &["config"][..],
+        &["completions", "bash"][..],
+    ] {
+        // Several times: the reader may go away before or while the binary writes.
+        for _ in 0..3 {
+            let (code, stderr) = run_into(std::process::Stdio::piped(), true, args);
+            assert_eq!(code, 0, "{args:?}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_full_disk_is_a_one_line_error_and_exit_1() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        // No /dev/full on this system: nothing to check (Linux, where CI runs, has it).
+        return;
+    };
+    for args in [&["config"][..], &["completions", "bash"][..]] {
+        let (code, stderr) = run_into(full.try_clone().unwrap().into(), false, args);
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: cannot write to standard output"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

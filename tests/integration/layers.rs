@@ -10,7 +10,7 @@ const LAYERS: &[&[&str]] = &[
     // Vocabulary and pure utilities: import nothing of ours.
     &["logs", "domain", "error", "limits"],
     // Utilities that build on the vocabulary.
-    &["redact", "fsutil", "progress", "http"],
+    &["redact", "fsutil", "progress", "http", "output"],
     // Pure rendering and reading of everything posted.
     &["report"],
     // The only GitHub HTTP code.
