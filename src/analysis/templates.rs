@@ -12,6 +12,19 @@ use anyhow::{bail, Context, Result};
 /// Where the API-mode templates start.
 pub const API_SECTION: &str = "## API Mode Prompts";
 
+/// `agent/CLAUDE.md` as it was when the binary was built: the guide used unless
+/// `backend.instructions` names another, so the binary runs from any directory.
+pub const BUILT_IN_GUIDE: &str = include_str!("../../agent/CLAUDE.md");
+
+/// The agent guide to use: the file `path` names, else the built-in one.
+pub fn guide_text(path: Option<&Path>) -> Result<String> {
+    match path {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the agent guide {}", path.display())),
+        None => Ok(BUILT_IN_GUIDE.to_string()),
+    }
+}
+
 /// The templates the code fills, with exactly the placeholders it provides.
 pub const REQUIRED: &[(&str, &[&str])] = &[
     (
@@ -88,12 +101,14 @@ pub struct Templates {
 
 impl Templates {
     /// Reads and checks the file: every required template must be there.
-    pub fn load(path: &Path) -> Result<Templates> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the agent guide {}", path.display()))?;
+    pub fn load(path: Option<&Path>) -> Result<Templates> {
+        let text = guide_text(path)?;
         let problems = check(&text);
         if !problems.is_empty() {
-            bail!("{} is not usable: {}", path.display(), problems.join("; "));
+            let which = path.map_or("the built-in agent guide".to_string(), |p| {
+                p.display().to_string()
+            });
+            bail!("{which} is not usable: {}", problems.join("; "));
         }
         Ok(Templates::parse(&text))
     }
@@ -256,6 +271,15 @@ mod tests {
     #[test]
     fn our_agent_guide_has_every_section_and_template_the_code_needs() {
         assert_eq!(check(GUIDE), Vec::<String>::new());
+        // The copy built into the binary is the guide, and is what an unset path loads.
+        assert_eq!(BUILT_IN_GUIDE, GUIDE);
+        assert_eq!(guide_text(None).unwrap(), GUIDE);
+        assert!(Templates::load(None).is_ok());
+        let missing = Templates::load(Some(Path::new("/nonexistent/CLAUDE.md"))).unwrap_err();
+        assert!(
+            missing.to_string().contains("/nonexistent/CLAUDE.md"),
+            "{missing}"
+        );
     }
 
     #[test]

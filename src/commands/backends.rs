@@ -40,7 +40,7 @@ fn api_analyst(config: &Config) -> Result<ApiAnalyst> {
         ca_bundle: backend.ca_bundle.clone(),
         retry: RetryPolicy::default(),
     })?;
-    let templates = Templates::load(&backend.instructions)?;
+    let templates = Templates::load(backend.instructions.as_deref())?;
     Ok(ApiAnalyst {
         client,
         templates,
@@ -90,12 +90,10 @@ pub(crate) async fn analyst_for(config: &Config) -> Result<Box<dyn Backend>> {
                 .clone()
                 .unwrap_or_else(|| format!("https://github.com/{}.git", config.github.target_repo));
             let workspace = Workspace::new(&backend.workspace, remote, "main");
-            let instructions = std::fs::read_to_string(&backend.instructions);
+            let instructions =
+                crate::analysis::templates::guide_text(backend.instructions.as_deref());
             match (instructions, workspace.ensure_clone().await) {
-                (Err(e), _) => tracing::warn!(
-                    "cannot read the agent's instructions {} ({e}); not using the agent",
-                    backend.instructions.display()
-                ),
+                (Err(e), _) => tracing::warn!("{e:#}; not using the agent"),
                 (Ok(instructions), Ok(_)) => chain.push(Box::new(AgentAnalyst {
                     cli,
                     workspace,

@@ -19,6 +19,9 @@ impl Resolved {
                     let source = self.sources.get(&path).cloned().unwrap_or(Source::Default);
                     out.push_str(&format!("{key} = {}  # {source}\n", render_inline(value)));
                 }
+                if section == "backend" && self.config.backend.instructions.is_none() {
+                    out.push_str("# instructions: the agent guide built into this binary (set a path to use another)\n");
+                }
             }
         }
         out.push_str("\n[secrets]\n");

@@ -172,8 +172,9 @@ pub struct BackendConfig {
     pub ca_bundle: Option<PathBuf>,
     /// `max_tokens` of a per-job API call.
     pub max_tokens: u32,
-    /// The agent's instructions (installed as CLAUDE.md in every worktree).
-    pub instructions: PathBuf,
+    /// The agent's instructions (installed as CLAUDE.md in every worktree) and the API's
+    /// prompts; unset, the guide built into the binary, so it runs from any directory.
+    pub instructions: Option<PathBuf>,
     /// Where the sglang clone is fetched from; `https://github.com/{target_repo}.git` when
     /// unset (a local mirror or GitHub Enterprise sets it).
     pub clone_url: Option<String>,
@@ -192,7 +193,7 @@ impl Default for BackendConfig {
             gateway_url: None,
             ca_bundle: None,
             max_tokens: 16_000,
-            instructions: PathBuf::from("agent/CLAUDE.md"),
+            instructions: None,
             clone_url: None,
         }
     }

@@ -66,6 +66,43 @@ fn api_tick(fake: &FakeGithub) -> Test {
 }
 
 #[test]
+fn from_an_empty_directory_the_api_backend_uses_the_guide_built_into_the_binary() {
+    let fake = fake(json!([]));
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
+    // No configuration file and no agent/ directory where the binary runs.
+    let out = Test::new()
+        .env("GITHUB_API_URL", &fake.url())
+        .env("GH_PAT", "test-token-1234567890")
+        .env("BOT_REPO", BOT_REPO)
+        .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
+        .env("LLM_GATEWAY_URL", &fake.url())
+        .env("LLM_GATEWAY_KEY", GATEWAY_KEY)
+        .args([
+            "--backend",
+            "api",
+            "monitor",
+            "--output",
+            "daily-issue",
+            "--workflows",
+            "nightly-test-amd.yml",
+        ])
+        .stderr_lacks("cannot read the agent guide")
+        .success();
+    let calls = job_calls(&fake.messages());
+    assert_eq!(calls.len(), 2, "{out}");
+    // The built-in guide's per-job template filled the prompt: its opening words are the
+    // guide's (the repository's copy, which the binary embedded when it was built).
+    let guide = std::fs::read_to_string(agent_guide()).unwrap();
+    let prompt = calls[0]["messages"][0]["content"].as_str().unwrap();
+    let opening = prompt.lines().next().unwrap();
+    assert!(
+        opening.starts_with("You are analysing one failed CI job"),
+        "{prompt}"
+    );
+    assert!(guide.contains(opening), "{opening}");
+}
+
+#[test]
 fn each_failed_job_is_one_messages_call_with_the_filled_template_and_the_answer_is_posted() {
     let fake = fake(json!([]));
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
