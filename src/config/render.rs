@@ -24,7 +24,9 @@ impl Resolved {
                 }
             }
         }
-        out.push_str("\n[secrets]\n");
+        // Secrets are never written, only said where they come from: as comments, so the
+        // output loads back as a configuration file.
+        out.push_str("\n# Secrets (environment or flags only, never in this file):\n");
         for (name, secret) in [
             ("github_token", &self.config.secrets.github_token),
             (
@@ -34,7 +36,7 @@ impl Resolved {
             ("gateway_key", &self.config.secrets.gateway_key),
         ] {
             match secret {
-                Some(s) => out.push_str(&format!("{name} = \"[REDACTED]\"  # {}\n", s.source)),
+                Some(s) => out.push_str(&format!("# {name} = [REDACTED] (from {})\n", s.source)),
                 None => out.push_str(&format!("# {name} is not set\n")),
             }
         }

@@ -393,6 +393,16 @@ pub(super) struct Invalid {
 impl Config {
     /// The rules serde cannot check; the caller names where the offending value came from.
     pub(super) fn validate(&self) -> Result<(), Invalid> {
+        let api = self.github.api_url.parse::<http::Uri>();
+        let usable = api.as_ref().is_ok_and(|u| {
+            matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some()
+        });
+        if !usable {
+            return Err(Invalid {
+                key: "github.api_url",
+                message: "expected an http(s) URL such as https://api.github.com".into(),
+            });
+        }
         let chars = self.monitor.comment_max_chars;
         if !(MIN_COMMENT_CHARS..=crate::limits::MAX_BODY_CHARS).contains(&chars) {
             return Err(Invalid {

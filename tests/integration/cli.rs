@@ -165,8 +165,33 @@ fn config_never_prints_the_token() {
     );
     assert!(
         out.stdout
-            .contains("github_token = \"[REDACTED]\"  # env GH_PAT"),
+            .contains("# github_token = [REDACTED] (from env GH_PAT)"),
         "{out}"
+    );
+}
+
+#[test]
+fn configs_output_loads_back_as_a_file_with_the_same_values() {
+    let first = Test::new()
+        .env("GH_PAT", "ghp_0123456789abcdefghijABCDEFGHIJ012345")
+        .env("BOT_REPO", "amd-ci/sglang-ci-bot")
+        .env("AGENT_PARALLEL", "7")
+        .args(["config"])
+        .success();
+    let second = Test::new()
+        .file("saved.toml", &first.stdout)
+        .args(["--config", "saved.toml", "config"])
+        .success();
+    let values = |text: &str| -> toml::Table { text.parse().expect("config prints TOML") };
+    assert_eq!(
+        values(&first.stdout),
+        values(&second.stdout),
+        "{first}\n{second}"
+    );
+    // The values came from the file the second time.
+    assert!(
+        second.stdout.contains("parallel = 7  # file saved.toml"),
+        "{second}"
     );
 }
 
@@ -280,4 +305,14 @@ fn a_full_disk_is_a_one_line_error_and_exit_1() {
             "{args:?}: {stderr}"
         );
     }
+}
+
+#[test]
+fn a_bad_github_api_url_is_a_configuration_error_naming_the_key() {
+    let out = Test::new()
+        .env("GITHUB_API_URL", "api.github.com")
+        .args(["config"])
+        .status(2);
+    assert!(out.stderr.contains("github.api_url"), "{out}");
+    assert!(out.stderr.contains("GITHUB_API_URL"), "{out}");
 }
