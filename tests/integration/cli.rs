@@ -203,13 +203,21 @@ fn token_precedence_prefers_bot_pat_and_skips_empty_values() {
         .env("GITHUB_TOKEN", "github-token-value-123456")
         .args(["config"])
         .success();
-    assert!(out.stdout.contains("# env GH_PAT"), "{out}");
+    assert!(
+        out.stdout
+            .contains("# github_token = [REDACTED] (from env GH_PAT)"),
+        "{out}"
+    );
     let out = Test::new()
         .env("BOT_PAT", "bot-pat-value-123456")
         .env("GH_PAT", "gh-pat-value-123456")
         .args(["config"])
         .success();
-    assert!(out.stdout.contains("# env BOT_PAT"), "{out}");
+    assert!(
+        out.stdout
+            .contains("# github_token = [REDACTED] (from env BOT_PAT)"),
+        "{out}"
+    );
 }
 
 #[test]
