@@ -101,7 +101,8 @@ pub enum Command {
 /// `--use-agent`/`--no-use-agent`, the original's backend switch, kept as aliases.
 #[derive(Debug, Clone, Default, Args)]
 pub struct AgentSwitch {
-    /// Use the Claude Code agent (alias of --backend claude-code) [env: USE_AGENT]
+    /// Prefer the Claude Code agent, then the API, then the builtin analyser: the original's
+    /// switch, which deployed workflows pass on every runner (= --backend auto) [env: USE_AGENT]
     #[arg(long, overrides_with = "no_use_agent")]
     pub use_agent: bool,
     /// Use the API mode (alias of --backend api).
@@ -112,7 +113,7 @@ pub struct AgentSwitch {
 impl AgentSwitch {
     fn backend(&self) -> Option<BackendKind> {
         if self.use_agent {
-            Some(BackendKind::ClaudeCode)
+            Some(BackendKind::Auto)
         } else if self.no_use_agent {
             Some(BackendKind::Api)
         } else {
@@ -470,7 +471,7 @@ mod tests {
             panic!("analyze-url")
         };
         assert!(a.url.ends_with("/runs/1"));
-        assert_eq!(a.agent.backend(), Some(BackendKind::ClaudeCode));
+        assert_eq!(a.agent.backend(), Some(BackendKind::Auto));
         assert!(
             Cli::try_parse_from(["sglang-bot", "analyze-url"]).is_err(),
             "--url is required"
@@ -556,11 +557,12 @@ mod tests {
 
     #[test]
     fn use_agent_flags_are_aliases_of_backend() {
+        // The original's meaning: prefer the agent and fall back (not the strict claude-code).
         assert_eq!(
             resolved(&["sglang-bot", "monitor", "--use-agent"])
                 .backend
                 .kind,
-            BackendKind::ClaudeCode
+            BackendKind::Auto
         );
         assert_eq!(
             resolved(&["sglang-bot", "monitor", "--no-use-agent"])
@@ -573,7 +575,7 @@ mod tests {
             resolved(&["sglang-bot", "monitor", "--no-use-agent", "--use-agent"])
                 .backend
                 .kind,
-            BackendKind::ClaudeCode
+            BackendKind::Auto
         );
         // An explicit --backend beats the alias.
         assert_eq!(

@@ -117,6 +117,11 @@ impl ClaudeCli {
 
     /// True when `claude --version` answers within 10 s.
     pub async fn available(&self) -> bool {
+        self.unavailable_because().await.is_none()
+    }
+
+    /// Why the CLI cannot be used, in words (`None` when it answers `--version` in 10 s).
+    pub async fn unavailable_because(&self) -> Option<String> {
         let mut cmd = tokio::process::Command::new(&self.bin);
         cmd.arg("--version")
             .env_clear()
@@ -125,10 +130,16 @@ impl ClaudeCli {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true);
-        matches!(
-            tokio::time::timeout(Duration::from_secs(10), cmd.status()).await,
-            Ok(Ok(status)) if status.success()
-        )
+        let bin = self.bin.display();
+        match tokio::time::timeout(Duration::from_secs(10), cmd.status()).await {
+            Ok(Ok(status)) if status.success() => None,
+            Ok(Ok(status)) => Some(format!("`{bin} --version` failed ({status})")),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                Some(format!("{bin} not found on PATH"))
+            }
+            Ok(Err(e)) => Some(format!("{bin} cannot be started: {e}")),
+            Err(_) => Some(format!("`{bin} --version` did not answer within 10 s")),
+        }
     }
 
     /// Runs the agent and returns its answer.

@@ -48,65 +48,70 @@ fn api_analyst(config: &Config) -> Result<ApiAnalyst> {
     })
 }
 
-/// The analyst for this run: the chosen backend, falling back to the builtin analyser.
+/// The Claude Code agent, when its CLI answers, has credentials, and the sglang checkout and
+/// the agent guide can be had; else why not, in words.
+async fn agent_analyst(config: &Config) -> Result<AgentAnalyst, String> {
+    let backend = &config.backend;
+    let cli = ClaudeCli {
+        bin: backend.claude_bin.clone().into(),
+        env: config.agent_env.clone(),
+        home: config
+            .agent_env
+            .iter()
+            .find(|(k, _)| k == "HOME")
+            .map(|(_, v)| v.into())
+            .unwrap_or_else(|| "/root".into()),
+        model: None,
+    };
+    if let Some(why) = cli.unavailable_because().await {
+        return Err(format!("the Claude Code CLI cannot be used: {why}"));
+    }
+    match cli.credentials() {
+        Some(source) => tracing::debug!("the Claude Code CLI authenticates with {source}"),
+        None => {
+            return Err(format!(
+                "the Claude Code CLI ({}) has no credentials (none of {} is set for the agent, and no {} exists)",
+                backend.claude_bin,
+                crate::analysis::claude_code::CREDENTIAL_VARS.join(", "),
+                crate::analysis::claude_code::CREDENTIALS_FILE
+            ))
+        }
+    }
+    let instructions = crate::analysis::templates::guide_text(backend.instructions.as_deref())
+        .map_err(|e| format!("{e:#}"))?;
+    let remote = backend
+        .clone_url
+        .clone()
+        .unwrap_or_else(|| format!("https://github.com/{}.git", config.github.target_repo));
+    let workspace = Workspace::new(&backend.workspace, remote, "main");
+    if let Err(e) = workspace.ensure_clone().await {
+        return Err(format!("the sglang checkout is unavailable ({e:#})"));
+    }
+    Ok(AgentAnalyst {
+        cli,
+        workspace,
+        instructions,
+        api_url: config.github.api_url.clone(),
+        max_turns: backend.max_turns,
+        timeout: Duration::from_secs(backend.timeout_secs),
+        cross_run_timeout: Duration::from_secs(backend.cross_run_timeout_secs),
+    })
+}
+
+/// The analyst for this run: the chosen backend, falling back to the builtin analyser. A
+/// backend chosen by name that cannot run is a usage error naming why; `auto` moves on.
 pub(crate) async fn analyst_for(config: &Config) -> Result<Box<dyn Backend>> {
     let builtin: Box<dyn Backend> = Box::new(BuiltinAnalyst);
     let backend = &config.backend;
     let mut chain: Vec<Box<dyn Backend>> = Vec::new();
-    let want_agent = matches!(backend.kind, BackendKind::Auto | BackendKind::ClaudeCode);
-    if want_agent {
-        let cli = ClaudeCli {
-            bin: backend.claude_bin.clone().into(),
-            env: config.agent_env.clone(),
-            home: config
-                .agent_env
-                .iter()
-                .find(|(k, _)| k == "HOME")
-                .map(|(_, v)| v.into())
-                .unwrap_or_else(|| "/root".into()),
-            model: None,
-        };
-        let usable = if !cli.available().await {
-            tracing::warn!(
-                "the Claude Code CLI ({}) does not answer `--version` within 10 s; not using the agent",
-                backend.claude_bin
-            );
-            false
-        } else if let Some(source) = cli.credentials() {
-            tracing::debug!("the Claude Code CLI authenticates with {source}");
-            true
-        } else {
-            tracing::warn!(
-                "the Claude Code CLI ({}) has no credentials (none of {} is set for the agent, and no {} exists); not using the agent",
-                backend.claude_bin,
-                crate::analysis::claude_code::CREDENTIAL_VARS.join(", "),
-                crate::analysis::claude_code::CREDENTIALS_FILE
-            );
-            false
-        };
-        if usable {
-            let remote = backend
-                .clone_url
-                .clone()
-                .unwrap_or_else(|| format!("https://github.com/{}.git", config.github.target_repo));
-            let workspace = Workspace::new(&backend.workspace, remote, "main");
-            let instructions =
-                crate::analysis::templates::guide_text(backend.instructions.as_deref());
-            match (instructions, workspace.ensure_clone().await) {
-                (Err(e), _) => tracing::warn!("{e:#}; not using the agent"),
-                (Ok(instructions), Ok(_)) => chain.push(Box::new(AgentAnalyst {
-                    cli,
-                    workspace,
-                    instructions,
-                    api_url: config.github.api_url.clone(),
-                    max_turns: backend.max_turns,
-                    timeout: Duration::from_secs(backend.timeout_secs),
-                    cross_run_timeout: Duration::from_secs(backend.cross_run_timeout_secs),
-                })),
-                (Ok(_), Err(e)) => tracing::warn!(
-                    "the sglang checkout is unavailable ({e:#}); not using the agent"
-                ),
+    if matches!(backend.kind, BackendKind::Auto | BackendKind::ClaudeCode) {
+        match agent_analyst(config).await {
+            Ok(agent) => chain.push(Box::new(agent)),
+            // Asked for explicitly: a configuration error, not a silent downgrade.
+            Err(why) if backend.kind == BackendKind::ClaudeCode => {
+                return Err(super::UsageError(format!("--backend claude-code: {why}")).into())
             }
+            Err(why) => tracing::warn!("{why}; not using the agent"),
         }
     }
     let want_api = matches!(backend.kind, BackendKind::Auto | BackendKind::Api);

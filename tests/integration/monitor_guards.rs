@@ -62,7 +62,10 @@ fn g3_g4_a_claude_cli_that_fails_its_version_probe_downgrades_the_tick_which_sti
     let out = auto_stdout(&fake, &broken_claude(tools.path())).success();
     assert!(out.stdout.contains(BUILTIN_FOOTER), "{out}");
     assert!(out.stdout.contains("test_version_command"), "{out}");
-    assert!(out.stderr.contains("does not answer `--version`"), "{out}");
+    assert!(
+        out.stderr.contains("--version` failed") && out.stderr.contains("not using the agent"),
+        "{out}"
+    );
 
     // With the gateway configured, the downgrade lands on the API backend instead.
     let out = auto_stdout(&fake, &broken_claude(tools.path()))
@@ -483,4 +486,32 @@ fn an_unreachable_github_is_named_in_words_one_line_per_retry() {
         .filter(|l| l.contains("retry 1 in"))
         .count();
     assert_eq!(retries, 1, "one line per retry:\n{out}");
+}
+
+#[test]
+fn claude_code_asked_for_by_name_without_claude_is_exit_2_naming_why_while_use_agent_falls_back() {
+    let fake = sample();
+    let missing = "/nonexistent/bin/claude";
+    let out = bot(&fake)
+        .env("CLAUDE_BIN", missing)
+        .args(["--backend", "claude-code", "monitor", "--workflows", NIGHTLY])
+        .stderr_contains(&format!("--backend claude-code: the Claude Code CLI cannot be used: {missing} not found on PATH"))
+        .status(2);
+    assert!(out.stdout.is_empty(), "{out}");
+
+    // The original's switch prefers the agent and falls back: to the API when configured…
+    let out = bot(&fake)
+        .env("CLAUDE_BIN", missing)
+        .env("LLM_GATEWAY_URL", &fake.url())
+        .env("LLM_GATEWAY_KEY", "gw-key-0123456789")
+        .args(["monitor", "--workflows", NIGHTLY, "--use-agent"])
+        .stderr_contains("not found on PATH; not using the agent")
+        .success();
+    assert!(!fake.messages().is_empty(), "the API answered: {out}");
+    // …and to the builtin analyser without one.
+    let out = bot(&fake)
+        .env("CLAUDE_BIN", missing)
+        .args(["monitor", "--workflows", NIGHTLY, "--use-agent"])
+        .success();
+    assert!(out.stdout.contains(BUILTIN_FOOTER), "{out}");
 }
