@@ -114,20 +114,34 @@ fn dedupe_by_index(parts: &[&PostedComment]) -> Vec<PostedComment> {
 }
 
 /// Recovered analyses first (comment order), then ones only the local cache has, then the
-/// new ones; no job id twice.
+/// new ones; no job id twice. A readable analysis already shown is kept (no churn), but a
+/// failure note ("analysis failed", a stub) gives way, in place, to a real analysis of the
+/// same job made since.
 pub fn merge(
     recovered: &[JobAnalysis],
     cached: &[JobAnalysis],
     new: &[JobAnalysis],
 ) -> Vec<JobAnalysis> {
     let mut out: Vec<JobAnalysis> = Vec::with_capacity(recovered.len() + cached.len() + new.len());
-    let mut seen = BTreeSet::new();
     for a in recovered.iter().chain(cached).chain(new) {
-        if a.job_id.get() != 0 && seen.insert(a.job_id) {
-            out.push(a.clone());
+        if a.job_id.get() == 0 {
+            continue;
+        }
+        match out.iter_mut().find(|o| o.job_id == a.job_id) {
+            None => out.push(a.clone()),
+            Some(earlier) if is_failure_note(earlier) && !is_failure_note(a) => {
+                *earlier = a.clone()
+            }
+            Some(_) => {}
         }
     }
     out
+}
+
+/// An analysis that is only a note that the analysis failed.
+fn is_failure_note(a: &JobAnalysis) -> bool {
+    let text = a.analysis.trim_start();
+    text.starts_with(super::markers::STUB_BODY_START) || super::block::is_stub(text)
 }
 
 /// Fixtures shared by the tests of the readers and of the monitor's writers.
@@ -260,5 +274,34 @@ mod tests {
             m.iter().map(|a| a.job_id.get()).collect::<Vec<_>>(),
             [1, 2, 3, 4]
         );
+    }
+
+    #[test]
+    fn a_failure_note_gives_way_to_a_fresh_analysis_and_a_real_one_is_kept() {
+        let note = JobAnalysis {
+            analysis: "Analysis failed: GET /logs: HTTP 500".into(),
+            ..analysis(1)
+        };
+        let fresh = JobAnalysis {
+            analysis: format!("### Failed Tests\nfresh {}", "evidence ".repeat(40)),
+            ..analysis(1)
+        };
+        let m = merge(
+            &[note.clone(), analysis(2)],
+            &[],
+            std::slice::from_ref(&fresh),
+        );
+        assert_eq!(m.iter().map(|a| a.job_id.get()).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(m[0], fresh, "the note is replaced in place");
+        // A readable analysis already shown is not churned by a newer one.
+        let m = merge(std::slice::from_ref(&fresh), &[], &[analysis(1)]);
+        assert_eq!(m[0], fresh);
+        // Nor is a note replaced by another note.
+        let m = merge(
+            std::slice::from_ref(&note),
+            &[],
+            std::slice::from_ref(&note),
+        );
+        assert_eq!(m, [note]);
     }
 }
