@@ -30,8 +30,13 @@ struct Patterns {
     unittest_summary: Regex,
     suite: Regex,
     after: Regex,
-    exit_code: Regex,
     exception: Regex,
+}
+
+/// The patterns of run_suite's and run_test.py's own lines, compiled only when a log has one
+/// (a log without them pays nothing for them).
+struct RunnerPatterns {
+    exit_code: Regex,
     consistently: Regex,
     quoted: Regex,
     shard_failed: Regex,
@@ -62,11 +67,17 @@ fn patterns() -> &'static Patterns {
         suite: Regex::new(r"(?:✗|❌)\s*(FAILED|FAIL|TIMEOUT|TIMED OUT|TIMED_OUT)\b:?\s*(\S+\.py)")
             .expect("re"),
         after: Regex::new(r"\bafter (\d+)\s*s").expect("re"),
-        exit_code: Regex::new(r"exit code (-?\d+)").expect("re"),
         exception: Regex::new(
             r"^(?:[\w.]+(?:Error|Exception|Failure|Interrupt)\b|AssertionError|Failed: Timeout)",
         )
         .expect("re"),
+    })
+}
+
+fn runner_patterns() -> &'static RunnerPatterns {
+    static P: OnceLock<RunnerPatterns> = OnceLock::new();
+    P.get_or_init(|| RunnerPatterns {
+        exit_code: Regex::new(r"exit code (-?\d+)").expect("re"),
         consistently: Regex::new(r"^FAILED CONSISTENTLY: (\S+)").expect("re"),
         quoted: Regex::new(r"'([^']+)'").expect("re"),
         shard_failed: Regex::new(r"^(\S+) (\d+)/(\d+) failed!(?:\s*Received signal: (\w+))?")
@@ -180,7 +191,31 @@ impl TestCollector {
     }
 
     /// Looks at one cleaned line whose needles are in `mask` (see [`crate::scan`]).
+    #[inline]
     pub(crate) fn feed(&mut self, line: &[u8], line_no: u64, mask: Mask) {
+        // Almost every line of a real log is none of ours: a few byte checks send it back
+        // before any of the runner-specific work.
+        let first = line[0];
+        let plain = mask == 0
+            && self.unittest_open.is_none()
+            && self.section.is_none()
+            && self.list.is_none()
+            && match FIRST_BYTE[first as usize] {
+                OURS => false,
+                MAYBE => match first {
+                    b'[' => !matches!(line.get(1), Some(b'T' | b'C')),
+                    _ => line.get(4) != Some(&b'_') || !looks_like_unittest_header(line),
+                },
+                _ => true,
+            }
+            && !line.ends_with(b" failed!");
+        if !plain {
+            self.feed_line(line, line_no, mask);
+        }
+    }
+
+    #[inline(never)]
+    fn feed_line(&mut self, line: &[u8], line_no: u64, mask: Mask) {
         let n = scan::needles();
         let first = line[0];
         if let Some((index, left)) = self.unittest_open {
@@ -243,9 +278,9 @@ impl TestCollector {
                 }
                 return;
             }
-            b't' if line.starts_with(b"test") => {
+            b't' if looks_like_unittest_header(line) => {
                 let text = String::from_utf8_lossy(line);
-                if let Some(c) = patterns().verbose_test.captures(&text) {
+                if let Some(c) = runner_patterns().verbose_test.captures(&text) {
                     self.running = Some(c[1].to_string());
                     return;
                 }
@@ -257,7 +292,7 @@ impl TestCollector {
                 }
                 if line.starts_with(b"[CI Retry] Attempt ") {
                     let text = String::from_utf8_lossy(line);
-                    if let Some(c) = patterns().retry_attempt.captures(&text) {
+                    if let Some(c) = runner_patterns().retry_attempt.captures(&text) {
                         let k: u32 = c[1].parse().unwrap_or(1);
                         let file = canonical_file(&c[2]);
                         if let Some(state) = self.file_state(&file) {
@@ -270,7 +305,7 @@ impl TestCollector {
             b'T' => {
                 if line.starts_with(b"Test Summary: ") {
                     let text = String::from_utf8_lossy(line);
-                    if let Some(c) = patterns().run_summary.captures(&text) {
+                    if let Some(c) = runner_patterns().run_summary.captures(&text) {
                         self.run_counts =
                             Some((c[1].parse().unwrap_or(0), c[2].parse().unwrap_or(0)));
                     }
@@ -283,7 +318,7 @@ impl TestCollector {
             }
             b'R' if line.starts_with(b"Retries: ") => {
                 let text = String::from_utf8_lossy(line);
-                if let Some(c) = patterns().retries.captures(&text) {
+                if let Some(c) = runner_patterns().retries.captures(&text) {
                     self.retries = c[1].parse().ok();
                 }
                 return;
@@ -313,7 +348,11 @@ impl TestCollector {
         }
         let text = String::from_utf8_lossy(line);
         let p = patterns();
-        if let Some(c) = p.consistently.captures(&text) {
+        let consistently = line
+            .starts_with(b"FAILED CONSISTENTLY: ")
+            .then(|| runner_patterns().consistently.captures(&text))
+            .flatten();
+        if let Some(c) = consistently {
             self.add(&c[1], TestRunner::Pytest, None, false, line_no);
         } else if let Some(c) = p.pytest_line.captures(&text) {
             let message = c
@@ -362,7 +401,10 @@ impl TestCollector {
                     None => "timed out".to_string(),
                 })
             } else {
-                p.exit_code.captures(&text).map(|e| exit_message(&e[1]))
+                runner_patterns()
+                    .exit_code
+                    .captures(&text)
+                    .map(|e| exit_message(&e[1]))
             };
             self.file_failed(&file, message, timed_out, line_no);
         } else if line == "✗ FAILED:".as_bytes() {
@@ -454,7 +496,7 @@ impl TestCollector {
     /// `✓ PASSED on retry (attempt k): <path>` or the `✓ PASSED:` list header.
     fn check_mark(&mut self, line: &[u8], line_no: u64) {
         let text = String::from_utf8_lossy(line);
-        if let Some(c) = patterns().passed_on_retry.captures(&text) {
+        if let Some(c) = runner_patterns().passed_on_retry.captures(&text) {
             let k: u32 = c[1].parse().unwrap_or(2);
             let file = canonical_file(&c[2]);
             if let Some(state) = self.file_state(&file) {
@@ -472,7 +514,7 @@ impl TestCollector {
     /// An entry of a closing list; false (and the list closed) on any other line.
     fn list_line(&mut self, line: &[u8], line_no: u64) -> bool {
         let text = String::from_utf8_lossy(line);
-        let Some(c) = patterns().list_entry.captures(text.trim()) else {
+        let Some(c) = runner_patterns().list_entry.captures(text.trim()) else {
             self.list = None;
             return false;
         };
@@ -492,7 +534,7 @@ impl TestCollector {
                         None => "timed out".to_string(),
                     })
                 } else {
-                    patterns()
+                    runner_patterns()
                         .exit_code
                         .captures(&note)
                         .map(|e| exit_message(&e[1]))
@@ -527,7 +569,7 @@ impl TestCollector {
     fn pytorch_list(&mut self, line: &[u8], line_no: u64) {
         let text = String::from_utf8_lossy(line);
         let flaky = text.contains("and then succeeded");
-        let ids: Vec<String> = patterns()
+        let ids: Vec<String> = runner_patterns()
             .quoted
             .captures_iter(&text)
             .map(|c| c[1].to_string())
@@ -548,7 +590,7 @@ impl TestCollector {
     /// PyTorch's `<test file> <shard>/<n> failed!` (optionally ` Received signal: SIGBUS`).
     fn shard_failed(&mut self, line: &[u8], line_no: u64) {
         let text = String::from_utf8_lossy(line);
-        let Some(c) = patterns().shard_failed.captures(&text) else {
+        let Some(c) = runner_patterns().shard_failed.captures(&text) else {
             return;
         };
         let file = if c[1].ends_with(".py") {
@@ -829,6 +871,35 @@ impl TestCollector {
 
 /// The `name` of a row that stands for a whole file (no test of it is known).
 pub(crate) const FILE_LEVEL: &str = "(whole file)";
+
+/// [`FIRST_BYTE`]: a line starting so is one of ours, or may be (a second look decides).
+const OURS: u8 = 1;
+const MAYBE: u8 = 2;
+
+/// What a line's first byte says about it, in one load (most lines start with none of these).
+static FIRST_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let ours = b"pEFTR_=";
+    let mut i = 0;
+    while i < ours.len() {
+        t[ours[i] as usize] = OURS;
+        i += 1;
+    }
+    t[0xE2] = OURS; // ✓, ↻ (✗ has its own mask bit)
+    t[b'[' as usize] = MAYBE; // [CI Retry], [Test Method]
+    t[b't' as usize] = MAYBE; // unittest's verbose `test_x (…) ...`
+    t
+};
+
+/// Whether a line starts `word (`, as unittest's verbose `test_x (module.Class.test_x) ...`
+/// does; a byte check first, so the many `test/…` lines of pytest output cost no regex.
+fn looks_like_unittest_header(line: &[u8]) -> bool {
+    let word = line
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+        .count();
+    word > 4 && line.starts_with(b"test") && line[word..].starts_with(b" (")
+}
 
 /// What an exit code says: 137 and 134 (and negative signals) are a dead process.
 fn exit_message(code: &str) -> String {
