@@ -412,6 +412,19 @@ impl Analyzer {
                 source: EvidenceSource::Exception,
                 text: cut(&text(), PREVIEW_CHARS),
             });
+        } else if mask & scan::CRASH != 0 && scan::is_crash(cleaned) {
+            // A process that died left no exception; its fault line is kept wherever it falls
+            // (no result boundary may follow a crash).
+            push_capped(
+                &mut seg.pending_annotations,
+                Entry {
+                    line,
+                    in_step,
+                    source: EvidenceSource::Exception,
+                    text: cut(&text(), PREVIEW_CHARS),
+                },
+                cap,
+            );
         }
         if matches!(cleaned[0], b'F' | b'O' | b'R' | b'=') && boundary_re().is_match(cleaned) {
             // Everything before a result boundary is test output: its exceptions count.

@@ -134,6 +134,14 @@ pub(crate) fn needles() -> &'static Needles {
     })
 }
 
+/// Whether a line whose mask has [`CRASH`] says a process died (`Killed` only as the line's
+/// last word, as the shell prints it).
+pub(crate) fn is_crash(line: &[u8]) -> bool {
+    line == b"Killed"
+        || line.ends_with(b" Killed")
+        || needles().crash.iter().any(|f| f.find(line).is_some())
+}
+
 /// Whether `line` holds `Error` or `Exception` (case-sensitive), given its mask.
 pub(crate) fn has_exception_word(line: &[u8], mask: Mask) -> bool {
     let n = needles();

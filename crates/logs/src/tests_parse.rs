@@ -448,12 +448,10 @@ impl TestCollector {
     /// `Memory access fault by GPU`, `Fatal Python error`, a segfault, a kill: the running
     /// test (or file) died with this line as its error.
     fn crash_line(&mut self, line: &[u8], line_no: u64) {
-        let n = scan::needles();
-        let text = String::from_utf8_lossy(line);
-        let killed = line == b"Killed" || line.ends_with(b" Killed");
-        if !(killed || n.crash.iter().any(|f| f.find(line).is_some())) {
+        if !scan::is_crash(line) {
             return;
         }
+        let text = String::from_utf8_lossy(line);
         let message = cut(text.trim(), MESSAGE_CHARS);
         if self.fatal.is_none() {
             self.fatal = Some((line_no, message.clone()));
