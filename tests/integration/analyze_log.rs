@@ -220,7 +220,13 @@ const RUNNER_TRUTH: &[RunnerTruth] = &[
         "constructed-suite-runner-several-files.log",
         &["registered/test_eval_accuracy_large.py::TestEvalAccuracyLarge::test_mmlu"],
         &[],
-        None,
+        Some("2/3 files run passed, 1 failed (no closing Test Summary in the log)"),
+    ),
+    (
+        "constructed-runner-lost.log",
+        &[],
+        &[],
+        Some("0/1 files run passed, 0 failed, 1 unfinished (no closing Test Summary in the log)"),
     ),
 ];
 

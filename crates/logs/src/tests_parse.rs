@@ -111,6 +111,8 @@ struct FileState {
     retried_and_failed: bool,
     /// A `Begin` banner named it (it ran, in this window).
     started: bool,
+    /// Its last attempt reached its `End` banner.
+    ended: bool,
     /// In the closing ✓ PASSED list.
     listed_passed: bool,
     /// Failed in some way (a line or a list said so).
@@ -261,6 +263,7 @@ impl TestCollector {
                     if let Some(file) = suite_script(path) {
                         if let Some(state) = self.file_state(&file) {
                             state.started = true;
+                            state.ended = false;
                             state.ranges.push((line_no, line_no));
                         }
                         self.suite_file = Some(file);
@@ -271,9 +274,11 @@ impl TestCollector {
             }
             b'E' if line.starts_with(b"End (") => {
                 if let Some(file) = self.suite_file.clone() {
-                    if let Some(range) = self.files.get_mut(&file).and_then(|s| s.ranges.last_mut())
-                    {
-                        range.1 = line_no;
+                    if let Some(state) = self.files.get_mut(&file) {
+                        state.ended = true;
+                        if let Some(range) = state.ranges.last_mut() {
+                            range.1 = line_no;
+                        }
                     }
                 }
                 return;
@@ -807,8 +812,12 @@ impl TestCollector {
         }
         flaky.sort_by_key(|t| t.line);
         // Rows from the closing list have no line of their own: they come last, in list order.
+        let started = self.files.values().filter(|s| s.started).count() as u32;
         let summary = match self.run_counts {
             Some((passed, total)) => Some(self.run_line(passed, total, &kept)),
+            // The closing summary is gone but the banners are here: one file's own
+            // `FAILED (failures=1)` is not the run's line; count the files that ran.
+            None if started > 0 => Some(self.banner_line(started, &kept)),
             None => self.summary,
         };
         Collected {
@@ -818,6 +827,36 @@ impl TestCollector {
             fatal: self.fatal,
             flaky_ranges,
         }
+    }
+
+    /// `P/N files run passed, F failed; R retried`, from the Begin banners alone.
+    fn banner_line(&self, started: u32, failed_rows: &[FailedTest]) -> String {
+        let failed = self
+            .files
+            .iter()
+            .filter(|(f, s)| {
+                s.started
+                    && !s.passed_on_retry
+                    && (s.failed || failed_rows.iter().any(|t| t.file.as_deref() == Some(f)))
+            })
+            .count() as u32;
+        let retried = self.files.values().filter(|s| s.attempts > 1).count();
+        // A file the log leaves running (the job died or the window ends) did not pass.
+        let unfinished = self
+            .files
+            .values()
+            .filter(|s| s.started && !s.ended && !s.failed)
+            .count() as u32;
+        let passed = started.saturating_sub(failed + unfinished);
+        let mut line = format!("{passed}/{started} files run passed, {failed} failed");
+        if unfinished > 0 {
+            line.push_str(&format!(", {unfinished} unfinished"));
+        }
+        line.push_str(" (no closing Test Summary in the log)");
+        if retried > 0 {
+            line.push_str(&format!("; {retried} retried"));
+        }
+        line
     }
 
     /// `Test Summary: P/T files passed, F failed, N not run; R retried`.
@@ -1109,6 +1148,10 @@ mod tests {
             Some("Fatal Python error: Segmentation fault")
         );
         assert_eq!(c.fatal.map(|f| f.0), Some(3));
+        assert_eq!(
+            c.summary.as_deref(),
+            Some("0/1 files run passed, 1 failed (no closing Test Summary in the log)")
+        );
     }
 
     #[test]
