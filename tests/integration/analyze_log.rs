@@ -73,14 +73,14 @@ const TRUTH: &[(&str, &str, &[&str])] = &[
         "constructed-unittest-failures.log",
         "failed-tests",
         &[
-            "test_eagle_infer.TestEAGLEEngine.test_logprob_match",
-            "test_eagle_infer.TestEAGLEEngine.test_batch_generation",
+            "test_eagle_infer.py::TestEAGLEEngine::test_logprob_match",
+            "test_eagle_infer.py::TestEAGLEEngine::test_batch_generation",
         ],
     ),
     (
         "constructed-suite-runner-several-files.log",
         "failed-tests",
-        &["test/registered/test_eval_accuracy_large.py::TestEvalAccuracyLarge::test_mmlu"],
+        &["registered/test_eval_accuracy_large.py::TestEvalAccuracyLarge::test_mmlu"],
     ),
     (
         "constructed-hip-illegal-memory-access.log",
@@ -95,7 +95,7 @@ const TRUTH: &[(&str, &str, &[&str])] = &[
     (
         "constructed-per-file-timeout.log",
         "test-timeout",
-        &["test/registered/test_deepseek_v3_long_ctx.py"],
+        &["registered/test_deepseek_v3_long_ctx.py"],
     ),
     ("constructed-runner-lost.log", "runner-lost", &[]),
     ("constructed-docker-pull-failure.log", "docker-pull", &[]),
@@ -120,7 +120,247 @@ const TRUTH: &[(&str, &str, &[&str])] = &[
     ),
     ("constructed-disk-full.log", "disk-full", &[]),
     ("constructed-build-failure.log", "compile-error", &[]),
+    (
+        "constructed-run-suite-retries.log",
+        "test-timeout",
+        &[
+            "registered/amd/accuracy/mi30x/test_grok_eval_amd.py::TestGrokEvalAMD::test_mgsm_en",
+            "registered/lora/test_lora_qwen3.py",
+        ],
+    ),
+    (
+        "constructed-run-suite-stop-at-first-failure.nots.log",
+        "failed-tests",
+        &[
+            "registered/quant/test_fp8_kernel.py::TestFP8Kernel::test_per_token_group_quant",
+            "registered/quant/test_fp8_kernel.py::TestFP8Kernel::test_scaled_mm",
+        ],
+    ),
+    (
+        "constructed-run-suite-closing-lists-only.window.log",
+        "test-timeout",
+        &[
+            "registered/amd/test_deepseek_v32_mtp.py",
+            "registered/amd/test_qwen3_moe_fp8.py",
+            "registered/lora/test_lora_tp.py",
+        ],
+    ),
+    (
+        "constructed-run-suite-gpu-fault.log",
+        "gpu-memory-fault",
+        &["registered/amd/test_mla_decode.py::TestMLADecode::test_decode_bs64_fp8"],
+    ),
+    (
+        "constructed-pytorch-run-test-closing-lists.log",
+        "failed-tests",
+        &[
+            "distributed/test_c10d_nccl.py::ProcessGroupNCCLTest::test_abort",
+            "distributed/test_c10d_nccl.py::ProcessGroupNCCLTest::test_barrier_timeout",
+            "inductor/test_torchinductor_opinfo.py",
+        ],
+    ),
 ];
+
+/// A runner log's truth: (file, the exact failed tests, the exact flaky ones, the run's
+/// summary line when the runner printed one).
+type RunnerTruth = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    Option<&'static str>,
+);
+
+/// The run_suite and run_test.py logs.
+const RUNNER_TRUTH: &[RunnerTruth] = &[
+    (
+        "constructed-run-suite-retries.log",
+        &[
+            "registered/amd/accuracy/mi30x/test_grok_eval_amd.py::TestGrokEvalAMD::test_mgsm_en",
+            "registered/lora/test_lora_qwen3.py",
+        ],
+        &["registered/spec/eagle/test_eagle_constrained_decoding.py::TestEagleConstrainedDecoding::test_json_schema"],
+        Some("Test Summary: 3/5 files passed, 2 failed; 2 retried"),
+    ),
+    (
+        "constructed-run-suite-stop-at-first-failure.nots.log",
+        &[
+            "registered/quant/test_fp8_kernel.py::TestFP8Kernel::test_per_token_group_quant",
+            "registered/quant/test_fp8_kernel.py::TestFP8Kernel::test_scaled_mm",
+        ],
+        &[],
+        Some("Test Summary: 1/4 files passed, 1 failed, 2 not run"),
+    ),
+    (
+        "constructed-run-suite-closing-lists-only.window.log",
+        &[
+            "registered/amd/test_deepseek_v32_mtp.py",
+            "registered/amd/test_qwen3_moe_fp8.py",
+            "registered/lora/test_lora_tp.py",
+        ],
+        &["registered/test_dp_attention.py"],
+        Some("Test Summary: 4/7 files passed, 3 failed; 2 retried"),
+    ),
+    (
+        "constructed-run-suite-gpu-fault.log",
+        &["registered/amd/test_mla_decode.py::TestMLADecode::test_decode_bs64_fp8"],
+        &[],
+        Some("Test Summary: 1/2 files passed, 1 failed"),
+    ),
+    (
+        "constructed-pytorch-run-test-closing-lists.log",
+        &[
+            "distributed/test_c10d_nccl.py::ProcessGroupNCCLTest::test_abort",
+            "distributed/test_c10d_nccl.py::ProcessGroupNCCLTest::test_barrier_timeout",
+            "inductor/test_torchinductor_opinfo.py",
+        ],
+        &["distributed/test_c10d_nccl.py::ProcessGroupNCCLTest::test_allreduce_coalesced"],
+        None,
+    ),
+    (
+        "constructed-suite-runner-several-files.log",
+        &["registered/test_eval_accuracy_large.py::TestEvalAccuracyLarge::test_mmlu"],
+        &[],
+        Some("2/3 files run passed, 1 failed (no closing Test Summary in the log)"),
+    ),
+    (
+        "constructed-runner-lost.log",
+        &[],
+        &[],
+        Some("0/1 files run passed, 0 failed, 1 unfinished (no closing Test Summary in the log)"),
+    ),
+];
+
+fn flaky_ids(json: &Value) -> Vec<String> {
+    json["flaky"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn row<'a>(json: &'a Value, id: &str) -> &'a Value {
+    json["failed_tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in {json}"))
+}
+
+#[test]
+fn runner_logs_list_each_failure_once_and_flaky_tests_apart() {
+    for (file, failed, flaky, summary) in RUNNER_TRUTH {
+        let (_, json) = analyse(file);
+        assert_eq!(test_ids(&json), *failed, "{file}");
+        assert_eq!(flaky_ids(&json), *flaky, "{file}");
+        if let Some(summary) = summary {
+            assert_eq!(json["test_summary"], *summary, "{file}");
+        }
+        assert_eq!(json["schema_version"], 2, "{file}");
+    }
+}
+
+#[test]
+fn timeouts_crashes_and_retried_failures_are_marked() {
+    let (_, json) = analyse("constructed-run-suite-retries.log");
+    let timeout = row(&json, "registered/lora/test_lora_qwen3.py");
+    assert_eq!(timeout["timed_out"], true);
+    assert_eq!(timeout["message"], "timed out after 1800s");
+    assert_eq!(timeout["name"], "(whole file)");
+    let retried = row(
+        &json,
+        "registered/amd/accuracy/mi30x/test_grok_eval_amd.py::TestGrokEvalAMD::test_mgsm_en",
+    );
+    assert_eq!(retried["retried"], true);
+    assert_eq!(
+        json["flaky"][0]["message"],
+        "AssertionError: 'Alic' != 'Alice'"
+    );
+    // The flaky file's first failure is not the job's reason, nor evidence of it.
+    assert!(!json["reason"].as_str().unwrap().contains("Alic"));
+    assert!(!json["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["text"].as_str().unwrap().contains("eagle")));
+
+    let (_, json) = analyse("constructed-run-suite-gpu-fault.log");
+    let crashed = row(
+        &json,
+        "registered/amd/test_mla_decode.py::TestMLADecode::test_decode_bs64_fp8",
+    );
+    assert_eq!(crashed["crashed"], true);
+    assert!(crashed["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Memory access fault by GPU node-2"));
+    assert_ne!(json["category"], "passed");
+
+    let (_, json) = analyse("constructed-run-suite-closing-lists-only.window.log");
+    assert_eq!(
+        row(&json, "registered/amd/test_qwen3_moe_fp8.py")["crashed"],
+        true
+    );
+    assert_eq!(
+        row(&json, "registered/amd/test_deepseek_v32_mtp.py")["retried"],
+        true
+    );
+
+    let (_, json) = analyse("constructed-pytorch-run-test-closing-lists.log");
+    let shard = row(&json, "inductor/test_torchinductor_opinfo.py");
+    assert_eq!(shard["crashed"], true);
+    assert!(shard["message"].as_str().unwrap().contains("SIGBUS"));
+}
+
+#[test]
+fn no_corpus_log_has_a_file_row_beside_its_tests_or_a_flaky_test_among_failures() {
+    for (file, _, _) in TRUTH {
+        let (_, json) = analyse(file);
+        let tests = json["failed_tests"].as_array().unwrap();
+        let with_tests: Vec<&str> = tests
+            .iter()
+            .filter(|t| t["name"] != "(whole file)")
+            .filter_map(|t| t["file"].as_str())
+            .collect();
+        for t in tests.iter().filter(|t| t["name"] == "(whole file)") {
+            let f = t["file"].as_str().unwrap();
+            assert!(
+                !with_tests.contains(&f),
+                "{file}: file row beside tests of {f}"
+            );
+        }
+        let ids = test_ids(&json);
+        assert_eq!(
+            ids.iter().collect::<std::collections::HashSet<_>>().len(),
+            ids.len(),
+            "{file}: {ids:?}"
+        );
+        for flaky in flaky_ids(&json) {
+            assert!(!ids.contains(&flaky), "{file}: flaky {flaky} also failed");
+        }
+    }
+}
+
+#[test]
+fn evidence_in_markdown_does_not_repeat_the_step_name() {
+    let path = corpus().join("constructed-run-suite-retries.log");
+    let out = Test::new()
+        .args(["analyze-log", path.to_str().unwrap()])
+        .success();
+    let evidence = out
+        .stdout
+        .split("### Evidence")
+        .nth(1)
+        .expect("an evidence section");
+    let evidence = evidence.split("###").next().unwrap();
+    assert!(
+        evidence.contains("- line 97: `AssertionError"),
+        "{evidence}"
+    );
+    assert!(!evidence.contains("run_suite.py"), "{evidence}");
+    assert!(out.stdout.contains("### Passed on Retry"), "{out}");
+}
 
 #[test]
 fn every_classification_rule_is_exercised_by_a_corpus_log() {
@@ -226,5 +466,5 @@ fn unreadable_input_exits_2_and_stdin_is_read_with_a_dash() {
         .stdin("##[group]Run pytest\nFAILED test/a.py::test_x - ValueError: bad\n##[error]Process completed with exit code 1.\n")
         .success();
     let json: Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(test_ids(&json), ["test/a.py::test_x"]);
+    assert_eq!(test_ids(&json), ["a.py::test_x"]);
 }

@@ -240,15 +240,32 @@ impl Analyzer {
                 failed: false,
             });
         }
-        let evidence: Vec<Evidence> = self.evidence.into_iter().collect();
-        let (failed_tests, test_summary) = self.tests.finish();
+        let collected = self.tests.finish();
+        let (failed_tests, test_summary) = (collected.tests, collected.summary);
+        // A flaky file's first failure is not the job's: its lines are not evidence.
+        let mut evidence: Vec<Evidence> = self
+            .evidence
+            .into_iter()
+            .filter(|e| {
+                !collected
+                    .flaky_ranges
+                    .iter()
+                    .any(|&(a, b)| a <= e.line && e.line <= b)
+            })
+            .collect();
         let failing_step = failing_step(&self.steps, &failed_tests, &evidence);
+        // Steps after the failing one that did not fail themselves (artifact and coverage
+        // uploads, cleanup) say nothing about the failure.
+        if let Some(f) = failing_step {
+            evidence.retain(|e| e.step <= f || self.steps.get(e.step).is_some_and(|s| s.failed));
+        }
         let verdict = Classifier::decide(
             &self.rules,
             &evidence,
             &self.error_context,
             &failed_tests,
             &self.steps,
+            collected.fatal.as_ref(),
         );
         // A log that passed has no failing step, whatever its exception lines say.
         let failing_step = failing_step.filter(|_| verdict.category != crate::Category::Passed);
@@ -262,6 +279,7 @@ impl Analyzer {
             steps: self.steps,
             failing_step,
             failed_tests,
+            flaky: collected.flaky,
             test_summary,
             evidence,
             category: verdict.category,
@@ -394,6 +412,19 @@ impl Analyzer {
                 source: EvidenceSource::Exception,
                 text: cut(&text(), PREVIEW_CHARS),
             });
+        } else if mask & scan::CRASH != 0 && scan::is_crash(cleaned) {
+            // A process that died left no exception; its fault line is kept wherever it falls
+            // (no result boundary may follow a crash).
+            push_capped(
+                &mut seg.pending_annotations,
+                Entry {
+                    line,
+                    in_step,
+                    source: EvidenceSource::Exception,
+                    text: cut(&text(), PREVIEW_CHARS),
+                },
+                cap,
+            );
         }
         if matches!(cleaned[0], b'F' | b'O' | b'R' | b'=') && boundary_re().is_match(cleaned) {
             // Everything before a result boundary is test output: its exceptions count.

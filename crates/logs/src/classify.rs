@@ -293,6 +293,7 @@ impl Classifier {
         context: &[Evidence],
         tests: &[FailedTest],
         steps: &[Step],
+        fatal: Option<&(u64, String)>,
     ) -> Verdict {
         let regexes = &line_matcher().1;
         for (i, rule) in RULES.iter().enumerate() {
@@ -345,6 +346,17 @@ impl Classifier {
                 line: Some(e.line),
                 matched: Some(e.text.clone()),
             },
+            // A process that died is never a pass, even when no step reported an error.
+            _ if !failed && fatal.is_some() => {
+                let (line, text) = fatal.expect("checked");
+                Verdict {
+                    category: Category::Unknown,
+                    rule: None,
+                    reason: format!("a test process died: {text}"),
+                    line: Some(*line),
+                    matched: Some(text.clone()),
+                }
+            }
             _ if failed => Verdict {
                 category: Category::Unknown,
                 rule: None,

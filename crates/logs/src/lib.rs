@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 mod analyzer;
+pub mod canonical;
 mod classify;
 pub mod linebuf;
 mod markdown;
@@ -22,12 +23,15 @@ pub mod text;
 use serde::{Deserialize, Serialize};
 
 pub use analyzer::{analyze_bytes, analyze_reader, Analyzer};
+pub use canonical::{canonical_file, canonical_test_id, parse_test_id, TestId};
 pub use classify::RULES;
 pub use markdown::{render_markdown, ReportContext};
 pub use signature::{normalize, SIGNATURE_VERSION};
 
 /// Version of the JSON schema of [`LogAnalysis`]; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2: test ids are canonical (path relative to sglang's `test/` + `::Class::method`),
+/// and tests that passed on retry are in `flaky`, no longer in `failed_tests`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Knobs of the analysis; the defaults are the original's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,8 +69,12 @@ pub struct LogAnalysis {
     pub steps: Vec<Step>,
     /// Index into `steps` of the step the job failed in, if it failed.
     pub failing_step: Option<usize>,
-    /// Tests named as failing, each once.
+    /// Tests named as failing, each once under its canonical id; flaky ones are not here.
     pub failed_tests: Vec<FailedTest>,
+    /// Tests (or files) that failed and then passed on retry, with the first failure's error:
+    /// flaky, not failed, and never the job's failure reason.
+    #[serde(default)]
+    pub flaky: Vec<FailedTest>,
     /// pytest's or unittest's closing summary, e.g. `1 failed, 412 passed in 7803.11s`.
     pub test_summary: Option<String>,
     /// The error lines worth showing, with where they are.
@@ -162,11 +170,12 @@ pub enum TestRunner {
 /// A failed test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedTest {
-    /// `path/to/test_x.py::Class::test_y`, `module.Class.test_y`, or a suite file path.
+    /// The canonical id ([`canonical_test_id`]): `registered/x.py::Class::test_y`, or the
+    /// file alone for a file-level row.
     pub id: String,
     /// The test file, when the runner names one.
     pub file: Option<String>,
-    /// The test function (or the file, for suite-level failures).
+    /// The test function, or `(whole file)` for a file-level row (no test of it is named).
     pub name: String,
     /// The runner that printed it.
     pub runner: TestRunner,
@@ -176,6 +185,13 @@ pub struct FailedTest {
     pub error: bool,
     /// Killed by a time limit rather than failing an assertion.
     pub timed_out: bool,
+    /// The test process died while running it (GPU fault, fatal error, signal): the message
+    /// is the fault line.
+    #[serde(default)]
+    pub crashed: bool,
+    /// The runner retried it and it failed every attempt.
+    #[serde(default)]
+    pub retried: bool,
     /// 1-based line where it was first reported.
     pub line: u64,
 }

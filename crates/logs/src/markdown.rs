@@ -88,6 +88,25 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
             if t.timed_out {
                 error = format!("⏱ {error}");
             }
+            if t.crashed {
+                error = format!("💥 {error}");
+            }
+            if t.retried {
+                error = format!("{error} (failed on every retry)");
+            }
+            out.push_str(&format!("| {file} | {} | {error} |\n", code(&t.name, true)));
+        }
+        out.push('\n');
+    }
+
+    if !a.flaky.is_empty() {
+        out.push_str("### Passed on Retry (flaky, not counted as failures)\n\n| Test File | Test Function | First Error |\n|---|---|---|\n");
+        for t in &a.flaky {
+            let file = t.file.as_deref().map_or("—".to_string(), |f| code(f, true));
+            let error = t
+                .message
+                .as_deref()
+                .map_or("—".to_string(), |m| code(m, true));
             out.push_str(&format!("| {file} | {} | {error} |\n", code(&t.name, true)));
         }
         out.push('\n');
@@ -102,14 +121,9 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
         .collect();
     if !shown.is_empty() {
         out.push_str("### Evidence\n\n");
+        // The failing step is named once above; each line says only where it is.
         for e in shown.into_iter().rev() {
-            let step = a.steps.get(e.step).map_or("?", |s| s.display_name());
-            out.push_str(&format!(
-                "- line {} ({}): {}\n",
-                e.line,
-                code(step, false),
-                code(&e.text, false)
-            ));
+            out.push_str(&format!("- line {}: {}\n", e.line, code(&e.text, false)));
         }
         if let Some(url) = &ctx.job_url {
             out.push_str(&format!("\nFull log: [job page]({url})\n"));

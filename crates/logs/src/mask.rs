@@ -16,3 +16,5 @@ pub(crate) const FAILED: Mask = 1 << 51;
 pub(crate) const CROSS: Mask = 1 << 52;
 /// `##[error]`.
 pub(crate) const ANNOTATION: Mask = 1 << 53;
+/// A line saying a process died (GPU fault, fatal Python error, segfault, kill, exit 137/134).
+pub(crate) const CRASH: Mask = 1 << 54;

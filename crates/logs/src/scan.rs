@@ -22,6 +22,13 @@ const EXTRA: &[(&str, Mask)] = &[
     ("\u{2717}", CROSS),
     ("\u{274c}", CROSS),
     ("##[error]", ANNOTATION),
+    ("Memory access fault by GPU", CRASH),
+    ("Fatal Python error", CRASH),
+    ("Segmentation fault", CRASH),
+    ("Killed", CRASH),
+    ("exit code 137", CRASH),
+    ("exit code 134", CRASH),
+    ("Received signal", CRASH),
 ];
 
 struct Table {
@@ -99,6 +106,8 @@ pub(crate) struct Needles {
     pub failure: Finder<'static>,
     pub failed: Finder<'static>,
     pub annotation: Finder<'static>,
+    /// The [`CRASH`] needles that say a process died on their own (`Killed` needs its place).
+    pub crash: Vec<Finder<'static>>,
 }
 
 /// The shared [`Needles`].
@@ -111,7 +120,26 @@ pub(crate) fn needles() -> &'static Needles {
         failure: Finder::new(b"Failure"),
         failed: Finder::new(b"FAILED"),
         annotation: Finder::new(b"##[error]"),
+        crash: [
+            "Memory access fault by GPU",
+            "Fatal Python error",
+            "Segmentation fault",
+            "exit code 137",
+            "exit code 134",
+            "Received signal",
+        ]
+        .iter()
+        .map(|n| Finder::new(n.as_bytes()))
+        .collect(),
     })
+}
+
+/// Whether a line whose mask has [`CRASH`] says a process died (`Killed` only as the line's
+/// last word, as the shell prints it).
+pub(crate) fn is_crash(line: &[u8]) -> bool {
+    line == b"Killed"
+        || line.ends_with(b" Killed")
+        || needles().crash.iter().any(|f| f.find(line).is_some())
 }
 
 /// Whether `line` holds `Error` or `Exception` (case-sensitive), given its mask.
