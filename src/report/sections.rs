@@ -66,9 +66,10 @@ pub fn failed_tests(report: &str) -> Vec<TestRow> {
                 cluster_column = cells.iter().position(|c| c.eq_ignore_ascii_case("cluster"));
                 return None;
             }
+            let (file, function) = canonical_cells(&cells[0], &cells[1]);
             Some(TestRow {
-                file: cells[0].clone(),
-                function: cells[1].clone(),
+                file,
+                function,
                 error: cells[2].clone(),
                 cluster: cluster_column
                     .and_then(|i| cells.get(i))
@@ -77,6 +78,30 @@ pub fn failed_tests(report: &str) -> Vec<TestRow> {
             })
         })
         .collect()
+}
+
+/// A row's file and function cells in the canonical spelling (the file relative to sglang's
+/// `test/`, the function as `Class::method`), so a test the original bot or an older version
+/// wrote as `test/registered/x.py` + `test_m (__main__.C)` is the same test today. Cells that
+/// name no test (`N/A`, empty) are kept as they are.
+fn canonical_cells(file: &str, function: &str) -> (String, String) {
+    if file.is_empty() || file == "N/A" {
+        return (file.to_string(), function.to_string());
+    }
+    let id = if function.is_empty() || function == "N/A" {
+        crate::logs::parse_test_id(file, None)
+    } else if function.contains(" (") {
+        crate::logs::parse_test_id(function, Some(file))
+    } else {
+        crate::logs::parse_test_id(&format!("{file}::{function}"), None)
+    };
+    let file = id.file.unwrap_or_else(|| file.to_string());
+    let function = match (id.class, id.method) {
+        (Some(class), Some(method)) => format!("{class}::{method}"),
+        (None, Some(method)) => method,
+        _ => function.to_string(),
+    };
+    (file, function)
 }
 
 /// Table cells of a row, honouring `\|` escapes.
@@ -106,17 +131,18 @@ mod tests {
 
     #[test]
     fn failed_test_rows_are_read_from_the_table_only() {
+        // Files read back relative to sglang's `test/` (the canonical spelling).
         assert_eq!(
             failed_tests(REPORT),
             [
                 TestRow {
-                    file: "test/a.py".into(),
+                    file: "a.py".into(),
                     function: "test_x".into(),
                     error: "ValueError: a | b".into(),
                     cluster: None,
                 },
                 TestRow {
-                    file: "test/b.py".into(),
+                    file: "b.py".into(),
                     function: "test_y".into(),
                     error: "boom".into(),
                     cluster: None,
@@ -124,6 +150,29 @@ mod tests {
             ]
         );
         assert!(failed_tests("### Failure Summary\n| a | b | c |").is_empty());
+    }
+
+    #[test]
+    fn a_test_spelt_the_old_way_reads_with_its_canonical_id() {
+        // As the original bot wrote them: a path from the repository root, unittest headers.
+        let old = "### Failed Tests\n\n| Test File | Test Function | Error |\n|---|---|---|\n| `test/registered/amd/test_x.py` | `test_m (__main__.TestX)` | `E` |\n| `test/srt/test_y.py` | `TestY::test_n` | `E` |\n| `N/A` | `N/A` | `E` |\n";
+        let rows = failed_tests(old);
+        assert_eq!(
+            (rows[0].file.as_str(), rows[0].function.as_str()),
+            ("registered/amd/test_x.py", "TestX::test_m")
+        );
+        assert_eq!(
+            (rows[1].file.as_str(), rows[1].function.as_str()),
+            ("srt/test_y.py", "TestY::test_n")
+        );
+        assert_eq!(
+            (rows[2].file.as_str(), rows[2].function.as_str()),
+            ("N/A", "N/A")
+        );
+        // Today's spelling reads the same.
+        let new = "### Failed Tests\n\n| Test File | Test Function | Error |\n|---|---|---|\n| `registered/amd/test_x.py` | `TestX::test_m` | `E` |\n";
+        assert_eq!(failed_tests(new)[0].file, rows[0].file);
+        assert_eq!(failed_tests(new)[0].function, rows[0].function);
     }
 
     #[test]
