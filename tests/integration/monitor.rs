@@ -144,6 +144,76 @@ pub(crate) fn pytest_log(test: &str, message: &str) -> String {
 }
 
 #[test]
+fn the_cross_job_summary_gives_each_failure_its_cluster_and_one_row_per_failure_across_jobs() {
+    // Two jobs of one run, each failing the same ten tests of the rdd log: nine with an
+    // AttributeError, one with an OSError.
+    let log = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/scenarios/logs/rdd-pytest-linux-10-failed.full.log"),
+    )
+    .unwrap();
+    let jobs: Vec<_> = (0..2u64)
+        .map(|i| {
+            json!({
+                "id": 56000000000u64 + i,
+                "name": format!("nightly-test-{i}-gpu-amd"),
+                "conclusion": "failure", "started_at": "2026-11-24T01:05:00Z",
+                "steps": [{"name": "Run test", "conclusion": "failure"}],
+                "log": {"text": log}
+            })
+        })
+        .collect();
+    let fake = FakeGithub::start(scenario(json!({
+        "bot_login": "amd-bot",
+        "repos": {
+            UPSTREAM: {"workflows": {NIGHTLY: [failed_run(19200000001, "2026-11-24T01:00:00Z", json!(jobs))]}},
+            BOT_REPO: {}
+        }
+    })));
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
+    tick(&fake).stderr_contains(&done(1)).success();
+    let body = &workflow_comments(&fake, issue_number(&fake, TODAY_TITLE), NIGHTLY)[0].body;
+    let summary = body
+        .split("### Summary\n\n")
+        .nth(1)
+        .and_then(|s| s.split("\n---\n").next())
+        .expect("a cross-job summary");
+    assert!(
+        summary.starts_with("**Counts**: 20 failures · 2 clusters"),
+        "{summary}"
+    );
+    let rows: Vec<&str> = summary
+        .lines()
+        .filter(|l| {
+            l.starts_with("| 1")
+                || l.starts_with("| ") && l[2..].starts_with(|c: char| c.is_ascii_digit())
+        })
+        .collect();
+    assert_eq!(
+        rows.len(),
+        10,
+        "one row per failing test, not per job:\n{summary}"
+    );
+    let version = rows
+        .iter()
+        .find(|r| r.contains("`test_version_command`"))
+        .unwrap();
+    assert!(
+        version.contains("AttributeError") && version.contains("in 2 jobs"),
+        "{version}"
+    );
+    assert!(version.contains("/job/56000000000)") && version.contains("/job/56000000001)"));
+    let curses = rows
+        .iter()
+        .find(|r| r.contains("`test_curses_menu_selection`"))
+        .unwrap();
+    assert!(
+        curses.contains("OSError") && !curses.contains("AttributeError"),
+        "{curses}"
+    );
+}
+
+#[test]
 fn each_job_saves_its_failure_signatures_and_they_read_back() {
     let fake = sample();
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
