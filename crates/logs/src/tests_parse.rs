@@ -121,6 +121,21 @@ struct FileState {
     ranges: Vec<(u64, u64)>,
 }
 
+/// Attempts whose line ranges are kept per file; later ones widen the last range.
+const MAX_RANGES: usize = 16;
+
+impl FileState {
+    /// Records an attempt's lines, within [`MAX_RANGES`] (a log repeating one file forever
+    /// must not grow memory).
+    fn add_range(&mut self, from: u64, to: u64) {
+        let full = self.ranges.len() >= MAX_RANGES;
+        match self.ranges.last_mut() {
+            Some(last) if full => last.1 = last.1.max(to),
+            _ => self.ranges.push((from, to)),
+        }
+    }
+}
+
 /// What the collector hands back.
 pub(crate) struct Collected {
     pub tests: Vec<FailedTest>,
@@ -264,7 +279,7 @@ impl TestCollector {
                         if let Some(state) = self.file_state(&file) {
                             state.started = true;
                             state.ended = false;
-                            state.ranges.push((line_no, line_no));
+                            state.add_range(line_no, line_no);
                         }
                         self.suite_file = Some(file);
                         self.running = None;
@@ -507,7 +522,7 @@ impl TestCollector {
                 state.attempts = state.attempts.max(k);
                 // The retry notices between its attempts belong to the flaky file too.
                 let from = state.ranges.first().map_or(line_no, |r| r.0);
-                state.ranges.push((from, line_no));
+                state.add_range(from, line_no);
             }
         } else if text.trim() == "✓ PASSED:" {
             self.list = Some(List::Passed);
@@ -555,7 +570,7 @@ impl TestCollector {
                     if note.ends_with("passed") {
                         state.passed_on_retry = true;
                         if state.ranges.is_empty() {
-                            state.ranges.push((line_no, line_no));
+                            state.add_range(line_no, line_no);
                         }
                     } else {
                         state.retried_and_failed = true;
@@ -1169,5 +1184,15 @@ mod tests {
         assert_eq!(c.tests.len(), 1, "{:?}", c.tests);
         assert!(c.tests[0].retried);
         assert_eq!(c.tests[0].name, "test_z");
+    }
+
+    #[test]
+    fn a_file_run_over_and_over_keeps_bounded_line_ranges() {
+        let mut c = TestCollector::new(10);
+        for i in 0..1000u64 {
+            let line = b"python3 /ck/test/registered/test_d.py";
+            c.feed(line, i + 1, scan::line_mask(line));
+        }
+        assert_eq!(c.files["registered/test_d.py"].ranges.len(), MAX_RANGES);
     }
 }
