@@ -113,12 +113,25 @@ struct FileState {
     started: bool,
     /// Its last attempt reached its `End` banner.
     ended: bool,
-    /// In the closing ✓ PASSED list.
-    listed_passed: bool,
     /// Failed in some way (a line or a list said so).
     failed: bool,
     /// Line ranges of its attempts (Begin..End), for evidence of a flaky file.
     ranges: Vec<(u64, u64)>,
+}
+
+/// Attempts whose line ranges are kept per file; later ones widen the last range.
+const MAX_RANGES: usize = 16;
+
+impl FileState {
+    /// Records an attempt's lines, within [`MAX_RANGES`] (a log repeating one file forever
+    /// must not grow memory).
+    fn add_range(&mut self, from: u64, to: u64) {
+        let full = self.ranges.len() >= MAX_RANGES;
+        match self.ranges.last_mut() {
+            Some(last) if full => last.1 = last.1.max(to),
+            _ => self.ranges.push((from, to)),
+        }
+    }
 }
 
 /// What the collector hands back.
@@ -151,6 +164,8 @@ pub(crate) struct TestCollector {
     /// `Test Summary: P/T passed` of run_suite.
     run_counts: Option<(u32, u32)>,
     retries: Option<u32>,
+    /// The window holds the run's first `Begin (0/…)` banner, so every file that ran is seen.
+    first_banner: bool,
     fatal: Option<(u64, String)>,
     /// PyTorch's "failed and then succeeded" ids (canonical).
     flaky_ids: Vec<(String, u64)>,
@@ -172,6 +187,7 @@ impl TestCollector {
             list: None,
             run_counts: None,
             retries: None,
+            first_banner: false,
             fatal: None,
             flaky_ids: Vec::new(),
             max,
@@ -264,13 +280,17 @@ impl TestCollector {
                         if let Some(state) = self.file_state(&file) {
                             state.started = true;
                             state.ended = false;
-                            state.ranges.push((line_no, line_no));
+                            state.add_range(line_no, line_no);
                         }
                         self.suite_file = Some(file);
                         self.running = None;
                     }
                     return;
                 }
+            }
+            b'B' if line.starts_with(b"Begin (0/") => {
+                self.first_banner = true;
+                return;
             }
             b'E' if line.starts_with(b"End (") => {
                 if let Some(file) = self.suite_file.clone() {
@@ -507,7 +527,7 @@ impl TestCollector {
                 state.attempts = state.attempts.max(k);
                 // The retry notices between its attempts belong to the flaky file too.
                 let from = state.ranges.first().map_or(line_no, |r| r.0);
-                state.ranges.push((from, line_no));
+                state.add_range(from, line_no);
             }
         } else if text.trim() == "✓ PASSED:" {
             self.list = Some(List::Passed);
@@ -524,11 +544,8 @@ impl TestCollector {
         let file = canonical_file(&c[1]);
         let note = c.get(2).map_or("", |m| m.as_str()).to_string();
         match self.list {
-            Some(List::Passed) => {
-                if let Some(state) = self.file_state(&file) {
-                    state.listed_passed = true;
-                }
-            }
+            // Passing files need no row; the list is read so it ends where it should.
+            Some(List::Passed) => {}
             Some(List::Failed) => {
                 let timed_out = note.starts_with("timeout");
                 let message = if timed_out {
@@ -555,7 +572,7 @@ impl TestCollector {
                     if note.ends_with("passed") {
                         state.passed_on_retry = true;
                         if state.ranges.is_empty() {
-                            state.ranges.push((line_no, line_no));
+                            state.add_range(line_no, line_no);
                         }
                     } else {
                         state.retried_and_failed = true;
@@ -872,22 +889,15 @@ impl TestCollector {
             )
             .collect();
         let failed = failed_files.len() as u32;
-        let started = self.files.values().any(|s| s.started);
-        // With the banners in the window, a file counts as passed only if it ran.
-        let passed = if started {
+        // With every banner in the window (it holds the first), a file counts as passed only
+        // if it ran; a window that lost the first files trusts the runner's count.
+        let passed = if self.first_banner {
             let ran_and_passed = self
                 .files
                 .iter()
-                .filter(|(f, s)| s.started && !failed_files.contains(f.as_str()))
+                .filter(|(f, s)| s.started && s.ended && !failed_files.contains(f.as_str()))
                 .count() as u32;
-            passed.min(
-                ran_and_passed.max(
-                    self.files
-                        .values()
-                        .filter(|s| s.listed_passed && s.started)
-                        .count() as u32,
-                ),
-            )
+            passed.min(ran_and_passed)
         } else {
             passed
         };
@@ -916,7 +926,7 @@ const MAYBE: u8 = 2;
 /// What a line's first byte says about it, in one load (most lines start with none of these).
 static FIRST_BYTE: [u8; 256] = {
     let mut t = [0u8; 256];
-    let ours = b"pEFTR_=";
+    let ours = b"pBEFTR_=";
     let mut i = 0;
     while i < ours.len() {
         t[ours[i] as usize] = OURS;
@@ -1169,5 +1179,39 @@ mod tests {
         assert_eq!(c.tests.len(), 1, "{:?}", c.tests);
         assert!(c.tests[0].retried);
         assert_eq!(c.tests[0].name, "test_z");
+    }
+
+    #[test]
+    fn a_file_run_over_and_over_keeps_bounded_line_ranges() {
+        let mut c = TestCollector::new(10);
+        for i in 0..1000u64 {
+            let line = b"python3 /ck/test/registered/test_d.py";
+            c.feed(line, i + 1, scan::line_mask(line));
+        }
+        assert_eq!(c.files["registered/test_d.py"].ranges.len(), MAX_RANGES);
+    }
+
+    #[test]
+    fn files_not_reached_are_not_run_but_a_window_missing_the_first_files_trusts_the_count() {
+        let run = |first: &str| {
+            collect(&[
+                first,
+                "python3 /ck/test/registered/test_e.py",
+                "FAIL: test_q (__main__.TestE)",
+                "AssertionError: no",
+                "End (1/3):",
+                "✗ FAILED: registered/test_e.py returned exit code 1",
+                "Test Summary: 3/4 passed",
+            ])
+            .1
+        };
+        assert_eq!(
+            run("Begin (0/3):").as_deref(),
+            Some("Test Summary: 0/4 files passed, 1 failed, 3 not run")
+        );
+        assert_eq!(
+            run("Begin (1/3):").as_deref(),
+            Some("Test Summary: 3/4 files passed, 1 failed")
+        );
     }
 }
