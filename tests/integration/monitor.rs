@@ -228,7 +228,7 @@ fn each_job_saves_its_failure_signatures_and_they_read_back() {
         .find(|b| b.job_id == 54000001001)
         .expect("the rdd job's block");
     assert!(rdd.signatures.len() >= 2, "{:?}", rdd.signatures);
-    assert!(rdd.signatures.iter().all(|k| k.version() == "v1"));
+    assert!(rdd.signatures.iter().all(|k| k.version() == "v2"));
     for key in &rdd.signatures {
         assert!(text.contains(key.as_str()), "{key} not in the marker");
     }

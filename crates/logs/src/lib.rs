@@ -87,7 +87,7 @@ pub struct LogAnalysis {
     pub rule: Option<String>,
     /// 1-based line the deciding rule matched, when it matched a line.
     pub reason_line: Option<u64>,
-    /// One signature per distinct failure (`v1:…`).
+    /// One signature per distinct failure (`v2:…`: each failed test its own).
     pub signatures: Vec<String>,
     /// The lines just before each of the first `##[error]` annotations: where a plain
     /// message (`Error response from daemon`, `ERROR: No matching distribution`) explains a

@@ -1,14 +1,19 @@
 //! Failure signatures: a normalised key per failure, equal for the same failure in two
 //! workflows or on two days.
 //!
-//! Version 1 normalisation, applied in this order to the text of a failure:
+//! Version 2: every failed test has its own signature, from its own kind (failed, timed out,
+//! crashed), its canonical id, its exception type and its normalised message, never from the
+//! job's category; other failures have one from the deciding line. Normalisation, applied in
+//! this order to the text of a failure:
 //! 1. temporary paths (`/tmp/…`, `/var/tmp/…`, `/dev/shm/…`) → `<tmp>`;
-//! 2. `0x…` hexadecimal numbers → `<hex>`, and other hex runs of 7+ digits containing a
+//! 2. GPU, rank and device ids written as one word (`gpu3`, `rank_7`, `cuda:1`, `GPU 2`) →
+//!    `<id>` (new in v2: the same failure on another GPU of the runner is the same failure);
+//! 3. `0x…` hexadecimal numbers → `<hex>`, and other hex runs of 7+ digits containing a
 //!    letter (commit ids, hashes, addresses) → `<hex>`;
-//! 3. ISO timestamps → `<ts>`;
-//! 4. every remaining number not inside a word (with `.`/`,` decimals: counts, ports, PIDs,
+//! 4. ISO timestamps → `<ts>`;
+//! 5. every remaining number not inside a word (with `.`/`,` decimals: counts, ports, PIDs,
 //!    durations, sizes, ranks) → `<n>`; digits inside a name (`c10d`, `bfloat16`) stay;
-//! 5. runs of whitespace → one space; trimmed; cut to 160 characters.
+//! 6. runs of whitespace → one space; trimmed; cut to 160 characters.
 //!
 //! Changing any step changes keys, so it must bump [`SIGNATURE_VERSION`].
 
@@ -20,10 +25,11 @@ use crate::classify::Verdict;
 use crate::{Category, Evidence, EvidenceSource, FailedTest};
 
 /// Prefix of every signature.
-pub const SIGNATURE_VERSION: &str = "v1";
+pub const SIGNATURE_VERSION: &str = "v2";
 
 struct Norm {
     tmp: Regex,
+    device: Regex,
     hex0x: Regex,
     hexrun: Regex,
     ts: Regex,
@@ -35,6 +41,10 @@ fn norm() -> &'static Norm {
     static N: OnceLock<Norm> = OnceLock::new();
     N.get_or_init(|| Norm {
         tmp: Regex::new(r"(?:/var)?/tmp/[^\s'\x22:,)]+|/dev/shm/[^\s'\x22:,)]+").expect("re"),
+        device: Regex::new(
+            r"(?i)\b(gpu|rank|device|cuda|hip|local_rank|tp|dp|ep|pp)(?:[_ ]?|:)\d+\b",
+        )
+        .expect("re"),
         hex0x: Regex::new(r"0[xX][0-9a-fA-F]+").expect("re"),
         hexrun: Regex::new(r"\b[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\b").expect("re"),
         ts: Regex::new(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?").expect("re"),
@@ -43,10 +53,11 @@ fn norm() -> &'static Norm {
     })
 }
 
-/// The version-1 normal form of a failure text (idempotent).
+/// The normal form of a failure text (idempotent).
 pub fn normalize(text: &str) -> String {
     let n = norm();
     let s = n.tmp.replace_all(text, "<tmp>");
+    let s = n.device.replace_all(&s, "$1 <id>");
     let s = n.hex0x.replace_all(&s, "<hex>");
     let s = n.hexrun.replace_all(&s, |c: &regex::Captures<'_>| {
         let m = &c[0];
@@ -77,8 +88,23 @@ fn exception_type(message: &str) -> Option<&str> {
         .then_some(head)
 }
 
-/// Signatures of the failures found: one per failed test (test id + exception type), or one
-/// for the deciding error line.
+/// One failed test's signature: its own kind, its canonical id (a stable name, kept
+/// verbatim), its exception type and its normalised message (first 80 characters).
+fn test_signature(t: &FailedTest) -> String {
+    let kind = if t.crashed {
+        "crashed"
+    } else if t.timed_out {
+        "timeout"
+    } else {
+        "failed"
+    };
+    let message = t.message.as_deref().unwrap_or("");
+    let exception = exception_type(message).unwrap_or("-");
+    let text: String = normalize(message).chars().take(80).collect();
+    format!("{SIGNATURE_VERSION}:{kind}:{}:{exception}:{text}", t.id)
+}
+
+/// Signatures of the failures found: one per failed test, or one for the deciding error line.
 pub(crate) fn signatures(
     category: Category,
     tests: &[FailedTest],
@@ -95,17 +121,7 @@ pub(crate) fn signatures(
         Category::Passed => {}
         Category::TestFailure | Category::Timeout | Category::GpuError if !tests.is_empty() => {
             for t in tests {
-                let kind = t
-                    .message
-                    .as_deref()
-                    .and_then(exception_type)
-                    .unwrap_or(if t.timed_out { "timeout" } else { "failed" });
-                // Test ids are stable names: kept verbatim.
-                push(format!(
-                    "{SIGNATURE_VERSION}:{}:{}:{kind}",
-                    category.key(),
-                    t.id
-                ));
+                push(test_signature(t));
             }
         }
         _ => {
@@ -141,7 +157,7 @@ mod tests {
         );
         assert_eq!(
             normalize("2026-11-24T01:02:03.123Z  rank 3"),
-            "<ts> rank <n>"
+            "<ts> rank <id>"
         );
     }
 
@@ -154,6 +170,42 @@ mod tests {
             "RuntimeError: Process 0 terminated or timed out after 305.9 seconds (pid 99)",
         );
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn the_same_failure_on_another_gpu_or_rank_is_the_same() {
+        assert_eq!(
+            normalize("HIP error on gpu3 (rank_7, cuda:1): invalid device ordinal"),
+            normalize("HIP error on gpu0 (rank_2, cuda:6): invalid device ordinal")
+        );
+        assert_eq!(normalize("GPU 2 hung"), "GPU <id> hung");
+    }
+
+    #[test]
+    fn each_failed_test_has_its_own_signature_from_its_own_kind() {
+        let test = |id: &str, message: &str, timed_out: bool| FailedTest {
+            id: id.into(),
+            file: None,
+            name: id.into(),
+            runner: crate::TestRunner::Unittest,
+            message: Some(message.into()),
+            error: false,
+            timed_out,
+            crashed: false,
+            retried: false,
+            line: 1,
+        };
+        let a = test_signature(&test("x.py::C::a", "AssertionError: 3 != 4", false));
+        let a_elsewhere = test_signature(&test("x.py::C::a", "AssertionError: 5 != 4", false));
+        let b = test_signature(&test("x.py::C::b", "AssertionError: 3 != 4", false));
+        let t = test_signature(&test("y.py", "timed out after 600s", true));
+        assert_eq!(
+            a,
+            "v2:failed:x.py::C::a:AssertionError:AssertionError: <n> != <n>"
+        );
+        assert_eq!(a, a_elsewhere, "the same failure in another workflow");
+        assert_ne!(a, b);
+        assert!(t.starts_with("v2:timeout:y.py:"), "{t}");
     }
 
     #[test]
