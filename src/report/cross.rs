@@ -458,6 +458,41 @@ mod tests {
     }
 
     #[test]
+    fn a_comment_of_the_original_bot_reads_with_canonical_test_ids() {
+        // Two jobs as the original bot posted them: ids on line 1, the block layout it wrote,
+        // the test spelt from the repository root and as a unittest header.
+        let block = |job: u64, spelling: (&str, &str)| {
+            format!(
+                "\n<a id=\"job-{job}\"></a>\n<details data-job-id=\"{job}\" data-run-url=\"https://github.com/sgl-project/sglang/actions/runs/9\" data-started-at=\"2026-06-01T01:02:03Z\">\n<summary><b>job-{job}</b> — failed step(s): Run test</summary>\n\n### Failed Tests\n\n| Test File | Test Function | Error |\n|---|---|---|\n| `{}` | `{}` | `AssertionError: 1 != 2` |\n\n### Failure Cluster\n\n- accuracy drop\n\n</details>\n",
+                spelling.0, spelling.1
+            )
+        };
+        let comment = format!(
+            "<!-- processed_job_ids: 1,2 -->\n## `nightly-test-amd.yml` — 2 failure(s)\n{}{}",
+            block(
+                1,
+                ("test/registered/amd/test_x.py", "test_m (__main__.TestX)")
+            ),
+            block(2, ("registered/amd/test_x.py", "TestX::test_m")),
+        );
+        let analyses = crate::report::parse_blocks(&comment);
+        assert_eq!(analyses.len(), 2);
+        let text = cross_job_summary(&analyses).unwrap();
+        let rows = table_rows(&text);
+        assert_eq!(
+            rows.len(),
+            1,
+            "one test, spelt two ways, is one row:\n{text}"
+        );
+        assert!(
+            rows[0].contains("`registered/amd/test_x.py`")
+                && rows[0].contains("`TestX::test_m`")
+                && rows[0].contains("in 2 jobs"),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
     fn a_cluster_column_wins_over_the_reports_single_cluster_line() {
         let a = JobAnalysis {
             analysis: "### Failed Tests\n\n| Test File | Test Function | Error | Cluster |\n|---|---|---|---|\n| `a.py` | `t1` | `E1` | `c-one` |\n| `b.py` | `t2` | `E2` | `c-two` |\n\n### Failure Cluster\n\n- `c-one`\n".into(),
