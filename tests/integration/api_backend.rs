@@ -41,7 +41,8 @@ fn job_calls(messages: &[serde_json::Value]) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn api_tick(fake: &FakeGithub) -> Test {
+/// A daily-issue tick of the nightly workflow with the API backend, no configuration file.
+fn api_monitor(fake: &FakeGithub) -> Test {
     Test::new()
         .env("GITHUB_API_URL", &fake.url())
         .env("GH_PAT", "test-token-1234567890")
@@ -49,12 +50,7 @@ fn api_tick(fake: &FakeGithub) -> Test {
         .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
         .env("LLM_GATEWAY_URL", &fake.url())
         .env("LLM_GATEWAY_KEY", GATEWAY_KEY)
-        .file(
-            "sglang-bot.toml",
-            &format!("[backend]\ninstructions = {:?}\n", agent_guide()),
-        )
         .args([
-            "-v",
             "--backend",
             "api",
             "monitor",
@@ -65,27 +61,20 @@ fn api_tick(fake: &FakeGithub) -> Test {
         ])
 }
 
+/// The same, verbose, with the repository's agent guide named by the configuration.
+fn api_tick(fake: &FakeGithub) -> Test {
+    api_monitor(fake).args(["-v"]).file(
+        "sglang-bot.toml",
+        &format!("[backend]\ninstructions = {:?}\n", agent_guide()),
+    )
+}
+
 #[test]
 fn from_an_empty_directory_the_api_backend_uses_the_guide_built_into_the_binary() {
     let fake = fake(json!([]));
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     // No configuration file and no agent/ directory where the binary runs.
-    let out = Test::new()
-        .env("GITHUB_API_URL", &fake.url())
-        .env("GH_PAT", "test-token-1234567890")
-        .env("BOT_REPO", BOT_REPO)
-        .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
-        .env("LLM_GATEWAY_URL", &fake.url())
-        .env("LLM_GATEWAY_KEY", GATEWAY_KEY)
-        .args([
-            "--backend",
-            "api",
-            "monitor",
-            "--output",
-            "daily-issue",
-            "--workflows",
-            "nightly-test-amd.yml",
-        ])
+    let out = api_monitor(&fake)
         .stderr_lacks("cannot read the agent guide")
         .success();
     let calls = job_calls(&fake.messages());

@@ -1,15 +1,13 @@
 //! Configuration as a user meets it: bad environment values are named, and the keys printed
 //! by `sglang-bot config` change what the bot does.
 
-use std::path::Path;
-
 use fake_github::{FakeComment, FakeGithub};
 use serde_json::json;
 
 use crate::harness::Test;
 use crate::monitor::{
-    bot, failed_run, issue_number, scenario, tick, workflow_comments, BOT_REPO, NIGHTLY,
-    OPEN_ISSUE, POST_COMMENT, TODAY_TITLE, UPSTREAM,
+    bot, issue_number, nightly_with_jobs, scenario, tick, workflow_comments, BOT_REPO, NIGHTLY,
+    OPEN_ISSUE, POST_COMMENT, TODAY_TITLE,
 };
 
 #[test]
@@ -114,33 +112,6 @@ fn an_empty_daily_label_is_refused_before_any_request() {
         .status(2);
     assert!(out.stderr.contains("monitor.daily_label"), "{out}");
     assert!(out.stderr.contains("sglang-bot.toml"), "{out}");
-}
-
-/// One failed run of the nightly workflow with `jobs` jobs, each failing ten real tests.
-fn nightly_with_jobs(jobs: u64) -> FakeGithub {
-    let log = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/scenarios/logs/rdd-pytest-linux-10-failed.full.log"),
-    )
-    .unwrap();
-    let jobs: Vec<_> = (0..jobs)
-        .map(|i| {
-            json!({
-                "id": 56000000000u64 + i,
-                "name": format!("nightly-test-{i}-gpu-amd (linux-mi325-gpu-{i})"),
-                "conclusion": "failure", "started_at": "2026-11-24T01:05:00Z",
-                "steps": [{"name": "Run test", "conclusion": "failure"}],
-                "log": {"text": log}
-            })
-        })
-        .collect();
-    FakeGithub::start(scenario(json!({
-        "bot_login": "amd-bot",
-        "repos": {
-            UPSTREAM: {"workflows": {NIGHTLY: [failed_run(19200000001, "2026-11-24T01:00:00Z", json!(jobs))]}},
-            BOT_REPO: {}
-        }
-    })))
 }
 
 #[test]

@@ -143,33 +143,38 @@ pub(crate) fn pytest_log(test: &str, message: &str) -> String {
     )
 }
 
-#[test]
-fn the_cross_job_summary_gives_each_failure_its_cluster_and_one_row_per_failure_across_jobs() {
-    // Two jobs of one run, each failing the same ten tests of the rdd log: nine with an
-    // AttributeError, one with an OSError.
+/// One failed run of the nightly workflow with `jobs` jobs, each failing ten real tests.
+pub(crate) fn nightly_with_jobs(jobs: u64) -> FakeGithub {
     let log = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/scenarios/logs/rdd-pytest-linux-10-failed.full.log"),
     )
     .unwrap();
-    let jobs: Vec<_> = (0..2u64)
+    let jobs: Vec<_> = (0..jobs)
         .map(|i| {
             json!({
                 "id": 56000000000u64 + i,
-                "name": format!("nightly-test-{i}-gpu-amd"),
+                "name": format!("nightly-test-{i}-gpu-amd (linux-mi325-gpu-{i})"),
                 "conclusion": "failure", "started_at": "2026-11-24T01:05:00Z",
                 "steps": [{"name": "Run test", "conclusion": "failure"}],
                 "log": {"text": log}
             })
         })
         .collect();
-    let fake = FakeGithub::start(scenario(json!({
+    FakeGithub::start(scenario(json!({
         "bot_login": "amd-bot",
         "repos": {
             UPSTREAM: {"workflows": {NIGHTLY: [failed_run(19200000001, "2026-11-24T01:00:00Z", json!(jobs))]}},
             BOT_REPO: {}
         }
-    })));
+    })))
+}
+
+#[test]
+fn the_cross_job_summary_gives_each_failure_its_cluster_and_one_row_per_failure_across_jobs() {
+    // Two jobs of one run, each failing the same ten tests of the rdd log: nine with an
+    // AttributeError, one with an OSError.
+    let fake = nightly_with_jobs(2);
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
     tick(&fake).stderr_contains(&done(1)).success();
     let body = &workflow_comments(&fake, issue_number(&fake, TODAY_TITLE), NIGHTLY)[0].body;
