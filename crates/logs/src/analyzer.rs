@@ -216,8 +216,10 @@ impl Analyzer {
     /// Ends the input and returns the analysis.
     pub fn finish(mut self) -> LogAnalysis {
         let mut lines = std::mem::take(&mut self.lines);
-        // As the original splits on "\n", a log ending in a newline has one last empty line.
-        if !lines.finish(&mut |line| self.line(line, scan::line_mask(line))) {
+        // As the original splits on "\n", a log ending in a newline has one last empty line;
+        // it keeps step ranges as the original's, but is not a line of the file.
+        let pseudo_line = !lines.finish(&mut |line| self.line(line, scan::line_mask(line)));
+        if pseudo_line {
             self.line(b"", 0);
         }
         if self.segment.count > 0 {
@@ -273,7 +275,8 @@ impl Analyzer {
             crate::signature::signatures(verdict.category, &failed_tests, &evidence, &verdict);
         LogAnalysis {
             schema_version: SCHEMA_VERSION,
-            lines: self.line_no,
+            // What `wc -l` says, plus one for a last line without a newline.
+            lines: self.line_no - u64::from(pseudo_line),
             bytes: self.bytes,
             long_lines: self.long_lines,
             steps: self.steps,
@@ -574,4 +577,18 @@ pub fn analyze_bytes(log: &[u8]) -> LogAnalysis {
     let mut analyzer = Analyzer::default();
     analyzer.feed(log);
     analyzer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_counts_are_what_wc_says_plus_a_last_line_without_newline() {
+        assert_eq!(analyze_bytes(b"").lines, 0);
+        assert_eq!(analyze_bytes(b"a\nb\nc\n").lines, 3);
+        assert_eq!(analyze_bytes(b"a\nb\nc").lines, 3);
+        assert_eq!(analyze_bytes(b"\n").lines, 1);
+        assert_eq!(analyze_bytes(b"a\r\nb\r\n").lines, 2);
+    }
 }

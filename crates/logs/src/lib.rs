@@ -59,7 +59,8 @@ impl Default for Options {
 pub struct LogAnalysis {
     /// Version of this structure as serialised (`analyze-log --format json`).
     pub schema_version: u32,
-    /// Lines read (a final line without newline included).
+    /// Lines of the file: `wc -l`, plus one for a last line without a newline (0 for an empty
+    /// file).
     pub lines: u64,
     /// Bytes read.
     pub bytes: u64,

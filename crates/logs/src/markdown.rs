@@ -154,8 +154,11 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
 
     out.push_str("### Status (factual, no priority)\n\n");
     out.push_str(&format!(
-        "Analysed from the job log alone ({} lines) by the builtin analyser: no source checkout, no LLM.\n",
-        a.lines
+        "Analysed from the job log alone ({}) by the builtin analyser: no source checkout, no LLM.\n",
+        match a.lines {
+            1 => "1 line".to_string(),
+            n => format!("{n} lines"),
+        }
     ));
     out
 }
