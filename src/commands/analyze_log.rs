@@ -11,7 +11,7 @@ use crate::redact::Redactor;
 
 /// Streams the log through the analyser and prints the report (Markdown or JSON).
 pub(crate) fn run(args: &AnalyzeLogArgs, format: Format, redactor: &Redactor) -> Result<i32> {
-    let mut reader: Box<dyn Read> = if args.file.as_os_str() == "-" {
+    let raw: Box<dyn Read> = if args.file.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
         match std::fs::File::open(&args.file) {
@@ -21,6 +21,7 @@ pub(crate) fn run(args: &AnalyzeLogArgs, format: Format, redactor: &Redactor) ->
             }
         }
     };
+    let mut reader = super::log_input::open(raw, &args.file.display().to_string())?;
     let mut analyzer = Analyzer::default();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
@@ -34,6 +35,9 @@ pub(crate) fn run(args: &AnalyzeLogArgs, format: Format, redactor: &Redactor) ->
         }
     }
     let analysis = analyzer.finish();
+    if analysis.bytes == 0 {
+        tracing::warn!("{} is empty: nothing to analyse", args.file.display());
+    }
     let text = match format {
         Format::Json => serde_json::to_string_pretty(&analysis)?,
         Format::Text => render_markdown(&analysis, &ReportContext::default()),

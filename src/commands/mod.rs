@@ -12,6 +12,7 @@ mod analyze_log;
 mod backends;
 mod config_cmd;
 mod ensure_daily_issue;
+mod log_input;
 pub mod monitor;
 
 pub use crate::error::{UsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};

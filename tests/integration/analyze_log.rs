@@ -468,3 +468,70 @@ fn unreadable_input_exits_2_and_stdin_is_read_with_a_dash() {
     let json: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(test_ids(&json), ["a.py::test_x"]);
 }
+
+#[test]
+fn inputs_that_are_not_plain_logs_are_read_as_what_they_are_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(corpus().join("rdd-pytest-linux-10-failed.full.log")).unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let json_of = |path: &str| -> Value {
+        let out = Test::new()
+            .args(["--format", "json", "analyze-log", path])
+            .success();
+        serde_json::from_str(&out.stdout).unwrap()
+    };
+    let expected = json_of(&write("plain.log", &plain));
+
+    // A gzip-compressed download and a UTF-16 file with a BOM: the same analysis.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &plain).unwrap();
+    let gz = gz.finish().unwrap();
+    assert_eq!(json_of(&write("job.log.gz", &gz)), expected);
+    let text = String::from_utf8_lossy(&plain);
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let from_utf16 = json_of(&write("ps.log", &utf16));
+    assert_eq!(from_utf16["failed_tests"], expected["failed_tests"]);
+    assert_eq!(from_utf16["lines"], expected["lines"]);
+
+    // An empty file is an empty log, with a warning, never "passed".
+    let out = Test::new()
+        .args(["analyze-log", &write("empty.log", b"")])
+        .stderr_contains("is empty: nothing to analyse")
+        .success();
+    assert!(out.stdout.contains("**Category**: empty log"), "{out}");
+    assert!(out.stdout.contains("(0 lines)"), "{out}");
+
+    // A zip of a run's logs, a binary and UTF-16 without a BOM: exit 2 saying what they are.
+    for (name, bytes, says) in [
+        (
+            "logs.zip",
+            b"PK\x03\x04\x14\x00rest".to_vec(),
+            "unzip it and pass one file",
+        ),
+        (
+            "ls",
+            std::fs::read("/bin/ls").unwrap(),
+            "looks like a binary file",
+        ),
+        (
+            "bomless.log",
+            // GitHub's logs begin with a byte-order mark: this file has none.
+            text.trim_start_matches('\u{feff}')
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect(),
+            "UTF-16 text without a byte-order mark",
+        ),
+    ] {
+        let out = Test::new()
+            .args(["analyze-log", &write(name, &bytes)])
+            .stderr_contains(says)
+            .status(2);
+        assert!(out.stdout.is_empty(), "{out}");
+    }
+}

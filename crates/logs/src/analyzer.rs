@@ -261,7 +261,7 @@ impl Analyzer {
         if let Some(f) = failing_step {
             evidence.retain(|e| e.step <= f || self.steps.get(e.step).is_some_and(|s| s.failed));
         }
-        let verdict = Classifier::decide(
+        let mut verdict = Classifier::decide(
             &self.rules,
             &evidence,
             &self.error_context,
@@ -269,8 +269,17 @@ impl Analyzer {
             &self.steps,
             collected.fatal.as_ref(),
         );
+        if self.bytes == 0 {
+            verdict.category = crate::Category::Empty;
+            verdict.reason = "the log is empty: nothing to analyse".into();
+        }
         // A log that passed has no failing step, whatever its exception lines say.
-        let failing_step = failing_step.filter(|_| verdict.category != crate::Category::Passed);
+        let failing_step = failing_step.filter(|_| {
+            !matches!(
+                verdict.category,
+                crate::Category::Passed | crate::Category::Empty
+            )
+        });
         let signatures =
             crate::signature::signatures(verdict.category, &failed_tests, &evidence, &verdict);
         LogAnalysis {

@@ -219,6 +219,8 @@ pub enum Category {
     Unknown,
     /// No failure in the log.
     Passed,
+    /// Nothing to analyse: the input held no bytes (never "passed").
+    Empty,
 }
 
 impl Category {
@@ -234,6 +236,7 @@ impl Category {
             Category::GateOnly => "gate only",
             Category::Unknown => "unknown",
             Category::Passed => "passed",
+            Category::Empty => "empty log",
         }
     }
 
@@ -249,6 +252,7 @@ impl Category {
             Category::GateOnly => "gate",
             Category::Unknown => "unknown",
             Category::Passed => "passed",
+            Category::Empty => "empty",
         }
     }
 }

@@ -118,7 +118,7 @@ pub(crate) fn signatures(
         }
     };
     match category {
-        Category::Passed => {}
+        Category::Passed | Category::Empty => {}
         Category::TestFailure | Category::Timeout | Category::GpuError if !tests.is_empty() => {
             for t in tests {
                 push(test_signature(t));
