@@ -324,3 +324,31 @@ fn a_bad_github_api_url_is_a_configuration_error_naming_the_key() {
     assert!(out.stderr.contains("github.api_url"), "{out}");
     assert!(out.stderr.contains("GITHUB_API_URL"), "{out}");
 }
+
+#[test]
+fn the_readmes_sample_configuration_loads() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let install = readme
+        .split("## Install")
+        .nth(1)
+        .expect("an Install section");
+    let sample = install
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a TOML sample in the Install section");
+    let out = Test::new()
+        .file("sample.toml", sample)
+        .args(["--config", "sample.toml", "config"])
+        .success();
+    assert!(
+        out.stdout
+            .contains("bot_repo = \"amd-ci/sglang-ci-bot\"  # file sample.toml"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("hours_back = 24  # file sample.toml"),
+        "{out}"
+    );
+}
