@@ -557,6 +557,42 @@ fn g19_empty_local_state_still_dedups_from_the_issue_markers() {
 }
 
 #[test]
+fn a_failure_note_under_an_unreadable_marker_is_replaced_by_a_fresh_analysis() {
+    let fake = sample();
+    fake.expect_writes([POST_COMMENT, EDIT_COMMENT]);
+    // Our part 1 for the nightly workflow, whose ids marker was damaged (a stray `-->`), and
+    // whose one block is a note that the analysis failed.
+    let note =
+        "Analysis failed: GET /repos/sgl-project/sglang/actions/jobs/54000001001/logs: HTTP 500";
+    let damaged = format!(
+        "<!-- processed_job_ids: 54000001001 --> -->\n<!-- ci-monitor-part: 1/1 -->\n## `nightly-test-amd.yml` — 1 failure(s)\n\n\
+         ### Per-Job Analysis\n\n<a id=\"job-54000001001\"></a>\n\
+         <details data-job-id=\"54000001001\" data-run-url=\"https://github.com/sgl-project/sglang/actions/runs/19000001001\" data-started-at=\"2026-11-24T01:02:11Z\">\n\
+         <summary><b>nightly-test-1-gpu-amd (linux-mi325-gpu-1)</b> — failed step(s): Run test — ⚠️ analysis failed</summary>\n\n{note}\n\n</details>\n"
+    );
+    fake.add(scenario(json!({"repos": {BOT_REPO: {"issues": [{
+        "number": 3, "title": TODAY_TITLE, "labels": ["ci-monitor"], "user": "amd-bot",
+        "comments": [{"id": 900, "user": "amd-bot", "body": damaged}]
+    }]}}})));
+    tick(&fake).stderr_contains(&done(2)).success();
+
+    let nightly = workflow_comments(&fake, 3, NIGHTLY);
+    assert_eq!(nightly.len(), 1, "{nightly:?}");
+    let body = &nightly[0].body;
+    assert!(
+        body.starts_with("<!-- processed_job_ids: 54000001001,54000001002 -->\n"),
+        "the marker is valid again:\n{body}"
+    );
+    let block = job_block(body, 54000001001).expect("the job's block");
+    assert!(
+        block.contains("test_version_command"),
+        "fresh analysis:\n{block}"
+    );
+    assert!(!block.contains("analysis failed"), "{block}");
+    assert!(!block.contains(note), "{block}");
+}
+
+#[test]
 fn takes_over_an_issue_written_by_the_original_bot_without_a_duplicate_comment() {
     let fake = sample();
     fake.expect_writes([POST_COMMENT, EDIT_COMMENT]);
