@@ -86,7 +86,7 @@ pub(super) async fn publish_to_issue(
         _ => (known.located, &tick.today.comments),
     };
     let all = located::merge(&located.recovered, &known.cached, new);
-    if let IssueRef::Existing(n) = issue {
+    if let (IssueRef::Existing(n), false) = (issue, tick.config.dry_run) {
         cache(tick, input.workflow, n, &all, input.pending);
     }
     let rendered = render(tick, input, &all).await;

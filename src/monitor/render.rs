@@ -69,6 +69,8 @@ async fn cross_job_text(
         return None;
     }
     let request = CrossJobRequest { workflow, analyses };
+    // An agent's cross task is as heavy as a job's analysis: it takes one of the tick's slots.
+    let _slot = tick.slots.acquire().await.ok();
     match tick.analyst.cross_job(request).await {
         Ok(p) => Some(match p.note {
             Some(note) => format!("{}\n\n_{note}_", p.value),
@@ -95,6 +97,7 @@ async fn cross_run_assessment(
         analyses,
         window,
     };
+    let _slot = tick.slots.acquire().await.ok();
     match tick.analyst.cross_run(request).await {
         Ok(p) => Some(p.value),
         Err(AnalysisError::Unsupported { .. }) => None,

@@ -77,14 +77,15 @@ pub async fn run_tick(
 ) -> Result<TickReport> {
     let (tick, warning) = TickContext::open(config, client, analyst).await?;
     let tick = &tick;
-    let workflows = futures_util::future::join_all(
-        config
-            .monitor
-            .workflows
-            .iter()
-            .map(|wf| process_workflow(tick, &wf.file)),
-    )
-    .await;
+    // A workflow listed twice is handled once: two concurrent passes would race on one comment.
+    let mut files: Vec<&str> = Vec::new();
+    for wf in &config.monitor.workflows {
+        if !files.contains(&wf.file.as_str()) {
+            files.push(&wf.file);
+        }
+    }
+    let workflows =
+        futures_util::future::join_all(files.iter().map(|file| process_workflow(tick, file))).await;
     let mut report = TickReport {
         date: tick.date.clone(),
         issue: tick.today.number,
@@ -107,7 +108,9 @@ async fn process_workflow(tick: &TickContext<'_>, workflow: &str) -> WorkflowOut
         tracing::error!("{workflow}: {e:#}");
         outcome.error = Some(format!("{e:#}"));
     }
-    if tick.config.monitor.output == MonitorOutput::DailyIssue {
+    // A dry run leaves the local cache as it was: the real run must not take its analyses for
+    // published ones.
+    if tick.config.monitor.output == MonitorOutput::DailyIssue && !tick.config.dry_run {
         let saved = tick.with_state(|state| state.save(&tick.config.monitor.state_file));
         if let Err(e) = saved {
             tracing::warn!("cannot save the state cache: {e}");

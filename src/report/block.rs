@@ -187,7 +187,7 @@ fn job_meta_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"<!-- ci-monitor-job: (\d+)(?: sha=([0-9a-fA-F]{7,64}))?(?: sig=([0-9A-Za-z,-]+))? -->",
+            r"<!-- ci-monitor-job: (\d+)(?: sha=([0-9a-fA-F]{4,64}))?(?: sig=([0-9A-Za-z,-]+))? -->",
         )
         .expect("meta regex")
     })

@@ -85,7 +85,8 @@ pub fn failed_tests(report: &str) -> Vec<TestRow> {
 /// wrote as `test/registered/x.py` + `test_m (__main__.C)` is the same test today. Cells that
 /// name no test (`N/A`, empty) are kept as they are.
 fn canonical_cells(file: &str, function: &str) -> (String, String) {
-    if file.is_empty() || file == "N/A" {
+    // Only test files are canonicalised: a script or a job name in the cell stays as written.
+    if !file.ends_with(".py") {
         return (file.to_string(), function.to_string());
     }
     let id = if function.is_empty() || function == "N/A" {
@@ -173,6 +174,17 @@ mod tests {
         let new = "### Failed Tests\n\n| Test File | Test Function | Error |\n|---|---|---|\n| `registered/amd/test_x.py` | `TestX::test_m` | `E` |\n";
         assert_eq!(failed_tests(new)[0].file, rows[0].file);
         assert_eq!(failed_tests(new)[0].function, rows[0].function);
+        // A script or a job named in the cell is not a test path: kept as written.
+        let other = "### Failed Tests\n\n| Test File | Test Function | Error |\n|---|---|---|\n| `scripts/amd_ci_exec.sh` | `N/A` | `E` |\n| `nightly-eval` | `N/A` | `E` |\n";
+        let rows = failed_tests(other);
+        assert_eq!(
+            (rows[0].file.as_str(), rows[0].function.as_str()),
+            ("scripts/amd_ci_exec.sh", "N/A")
+        );
+        assert_eq!(
+            (rows[1].file.as_str(), rows[1].function.as_str()),
+            ("nightly-eval", "N/A")
+        );
     }
 
     #[test]
