@@ -116,10 +116,6 @@ impl ClaudeCli {
     }
 
     /// True when `claude --version` answers within 10 s.
-    pub async fn available(&self) -> bool {
-        self.unavailable_because().await.is_none()
-    }
-
     /// Why the CLI cannot be used, in words (`None` when it answers `--version` in 10 s).
     pub async fn unavailable_because(&self) -> Option<String> {
         let mut cmd = tokio::process::Command::new(&self.bin);

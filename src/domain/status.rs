@@ -97,16 +97,6 @@ open_enum!(
     }
 );
 
-impl Conclusion {
-    /// Whether this conclusion is a red mark the bot should look at.
-    pub fn is_failure(&self) -> bool {
-        matches!(
-            self,
-            Conclusion::Failure | Conclusion::TimedOut | Conclusion::StartupFailure
-        )
-    }
-}
-
 open_enum!(
     /// Whether an issue is open.
     IssueState {
@@ -157,7 +147,7 @@ mod tests {
             assert!(!matches!(RunStatus::parse(text), RunStatus::Unknown(_)));
         }
         let c: Conclusion = serde_json::from_str("\"startup_failure\"").unwrap();
-        assert!(c.is_failure());
+        assert_eq!(c, Conclusion::StartupFailure);
         let new: Conclusion = serde_json::from_str("\"quantum_flake\"").unwrap();
         assert_eq!(new, Conclusion::Unknown("quantum_flake".into()));
         assert_eq!(serde_json::to_string(&new).unwrap(), "\"quantum_flake\"");

@@ -11,19 +11,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct Day(NaiveDate);
 
 impl Day {
-    /// The UTC day of an instant.
-    pub fn of(t: DateTime<Utc>) -> Day {
-        Day(t.date_naive())
-    }
-
     /// The date itself, for arithmetic.
     pub fn date(self) -> NaiveDate {
         self.0
-    }
-
-    /// The day before.
-    pub fn previous(self) -> Day {
-        Day(self.0.pred_opt().unwrap_or(self.0))
     }
 }
 
@@ -109,7 +99,7 @@ mod tests {
     fn days_are_written_as_the_original_wrote_them() {
         let d: Day = "2026-11-30".parse().unwrap();
         assert_eq!(d.to_string(), "2026-11-30");
-        assert_eq!(d.previous().to_string(), "2026-11-29");
+        assert_eq!(d.date().pred_opt().unwrap().to_string(), "2026-11-29");
         assert!("30/11/2026".parse::<Day>().is_err());
     }
 }

@@ -216,8 +216,8 @@ fn a_missing_cli_says_how_to_install_it() {
     assert!(err
         .to_string()
         .contains("npm install -g @anthropic-ai/claude-code"));
-    assert!(!rt().block_on(cli.available()));
-    assert!(rt().block_on(stub.cli(&[]).available()));
+    assert!(rt().block_on(cli.unavailable_because()).is_some());
+    assert!(rt().block_on(stub.cli(&[]).unavailable_because()).is_none());
 }
 
 #[test]

@@ -420,17 +420,7 @@ impl TestCollector {
         } else if let Some(c) = p.suite.captures(&text) {
             let timed_out = c[1].contains("TIME");
             let file = canonical_file(&c[2]);
-            let message = if timed_out {
-                Some(match p.after.captures(&text) {
-                    Some(a) => format!("timed out after {}s", &a[1]),
-                    None => "timed out".to_string(),
-                })
-            } else {
-                runner_patterns()
-                    .exit_code
-                    .captures(&text)
-                    .map(|e| exit_message(&e[1]))
-            };
+            let message = file_failure_message(&text, timed_out);
             self.file_failed(&file, message, timed_out, line_no);
         } else if line == "✗ FAILED:".as_bytes() {
             self.list = Some(List::Failed);
@@ -548,17 +538,7 @@ impl TestCollector {
             Some(List::Passed) => {}
             Some(List::Failed) => {
                 let timed_out = note.starts_with("timeout");
-                let message = if timed_out {
-                    Some(match patterns().after.captures(&note) {
-                        Some(a) => format!("timed out after {}s", &a[1]),
-                        None => "timed out".to_string(),
-                    })
-                } else {
-                    runner_patterns()
-                        .exit_code
-                        .captures(&note)
-                        .map(|e| exit_message(&e[1]))
-                };
+                let message = file_failure_message(&note, timed_out);
                 self.file_failed(&file, message, timed_out, line_no);
             }
             Some(List::Retried) => {
@@ -946,6 +926,21 @@ fn looks_like_unittest_header(line: &[u8]) -> bool {
         .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
         .count();
     word > 4 && line.starts_with(b"test") && line[word..].starts_with(b" (")
+}
+
+/// Why run_suite says a file failed, from its `✗ FAILED:`/`✗ TIMEOUT:` line or its closing
+/// list entry: the timeout's duration, or what the exit code says.
+fn file_failure_message(text: &str, timed_out: bool) -> Option<String> {
+    if timed_out {
+        return Some(match patterns().after.captures(text) {
+            Some(a) => format!("timed out after {}s", &a[1]),
+            None => "timed out".to_string(),
+        });
+    }
+    runner_patterns()
+        .exit_code
+        .captures(text)
+        .map(|e| exit_message(&e[1]))
 }
 
 /// What an exit code says: 137 and 134 (and negative signals) are a dead process.
