@@ -135,6 +135,9 @@ pub struct Issue {
     pub updated_at: Option<DateTime<Utc>>,
     /// Present when the "issue" is really a pull request.
     pub pull_request: Option<serde_json::Value>,
+    /// Who closed it, when GitHub says (single-issue reads do; listings may not): the tracker
+    /// reopens an issue the bot closed but leaves one a person closed as it is.
+    pub closed_by: Option<User>,
 }
 
 /// A comment on an issue or PR: the bot's durable state lives in these.

@@ -52,6 +52,7 @@ impl From<octo::issues::Issue> for Issue {
             pull_request: i
                 .pull_request
                 .map(|p| serde_json::json!({ "url": p.url.to_string() })),
+            closed_by: i.closed_by.map(User::from),
         }
     }
 }
@@ -106,6 +107,7 @@ impl From<SearchHit> for Issue {
             created_at: h.created_at,
             updated_at: h.updated_at,
             pull_request: h.pull_request,
+            closed_by: None,
         }
     }
 }

@@ -20,17 +20,7 @@ use crate::http::{Failed, Idempotency, Outcome, RetryPolicy, Retrying};
 use crate::report::located::{self, Located, PostedComment};
 use crate::report::JobAnalysis;
 
-/// The comments written by `bot_login` (compared ignoring case), as the pure readers take them.
-pub fn own_comments(comments: &[Comment], bot_login: &str) -> Vec<PostedComment> {
-    comments
-        .iter()
-        .filter(|c| c.author().eq_ignore_ascii_case(bot_login))
-        .map(|c| PostedComment {
-            id: c.id,
-            body: c.body.clone(),
-        })
-        .collect()
-}
+pub use crate::daily_issue::reports::own_comments;
 
 /// Locates `workflow`'s parts among the comments `bot_login` wrote.
 pub fn locate(comments: &[Comment], bot_login: &str, workflow: &str) -> Located {

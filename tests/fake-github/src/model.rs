@@ -70,6 +70,8 @@ pub struct IssueState {
     /// Search sees this issue (as it is now) only from this moment on.
     pub searchable_from: Instant,
     pub comments: Vec<CommentState>,
+    /// Who closed it (`null` while open, or when the scenario does not say).
+    pub closed_by: Option<String>,
 }
 
 /// A repository's live state.
@@ -192,6 +194,7 @@ impl World {
                     updated_at: now.clone(),
                     searchable_from: Instant::now(),
                     comments,
+                    closed_by: issue.closed_by.clone(),
                 });
             }
             let state = self.repos.entry(name).or_default();

@@ -140,6 +140,10 @@ pub fn issue(base: &str, repo: &str, i: &IssueState) -> Value {
         "comments": i.comments.len(),
         "author_association": "MEMBER",
         "closed_at": if closed { json!(i.updated_at) } else { Value::Null },
+        "closed_by": match &i.closed_by {
+            Some(login) if closed => user(base, login),
+            _ => Value::Null,
+        },
         "created_at": i.created_at,
         "updated_at": i.updated_at,
     })

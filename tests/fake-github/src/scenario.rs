@@ -126,6 +126,9 @@ pub struct Issue {
     pub labels: Vec<String>,
     #[serde(default)]
     pub user: Option<String>,
+    /// Who closed a closed issue (GitHub's `closed_by`); unset, `null`.
+    #[serde(default)]
+    pub closed_by: Option<String>,
     #[serde(default)]
     pub comments: Vec<Comment>,
 }

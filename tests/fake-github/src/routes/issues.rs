@@ -92,6 +92,7 @@ fn create(call: &Call<'_>, repo: &str) -> Answer {
         updated_at: now,
         searchable_from: Instant::now() + search_lag,
         comments: Vec::new(),
+        closed_by: None,
     };
     let value = objects::issue(call.base, repo, &issue);
     state.issues.push(issue);
@@ -101,6 +102,7 @@ fn create(call: &Call<'_>, repo: &str) -> Answer {
 fn get_or_edit(call: &Call<'_>, repo: &str, n: &str) -> Answer {
     let mut w = call.world.lock().expect("world lock");
     let search_lag = w.search_lag;
+    let login = w.login_of(call.token);
     let Some(issue) = w
         .repos
         .get_mut(repo)
@@ -119,6 +121,9 @@ fn get_or_edit(call: &Call<'_>, repo: &str, n: &str) -> Answer {
             issue.body = b.to_string();
         }
         if let Some(s) = call.body_str("state") {
+            if s != issue.state {
+                issue.closed_by = (s == "closed").then(|| login.clone());
+            }
             issue.state = s.to_string();
         }
         issue.updated_at = now_iso();

@@ -6,6 +6,8 @@
 //! a process whose own new issue lost closes it with a link to the winner. Every command
 //! resolves the day's issue with the same rule, so all of them agree on the winner.
 
+pub mod reports;
+
 use anyhow::{Context, Result};
 
 use crate::domain::{IssueNumber, IssueRef, IssueState, RepoName};
@@ -46,6 +48,33 @@ pub async fn candidates(
     issues.retain(|i| i.title == title && i.state == IssueState::Open);
     issues.sort_by_key(|i| i.number);
     Ok(issues)
+}
+
+/// A past day's issue, open or closed (someone may have closed it since): the lowest-numbered
+/// one with the exact title, which is the one every process converged on that day (a losing
+/// duplicate always has a higher number).
+pub async fn find_past(
+    client: &Client,
+    bot_repo: &RepoName,
+    label: &str,
+    date: &str,
+) -> Result<Option<Issue>> {
+    let title = markers::daily_issue_title(date);
+    let issues = client
+        .issues(
+            bot_repo,
+            &IssueFilter {
+                state: Some("all".into()),
+                labels: vec![label.into()],
+                ..IssueFilter::default()
+            },
+        )
+        .await
+        .with_context(|| format!("cannot list the daily issues of {bot_repo}"))?;
+    Ok(issues
+        .into_iter()
+        .filter(|i| i.title == title)
+        .min_by_key(|i| i.number))
 }
 
 /// The day's issue if it exists (the lowest-numbered candidate).
