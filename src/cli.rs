@@ -93,7 +93,7 @@ pub enum Command {
     /// Analyse a local job log offline (no network, no LLM): FILE or - for stdin.
     AnalyzeLog(AnalyzeLogArgs),
     /// Print the effective configuration (secrets redacted) and where each value came from.
-    Config,
+    Config(ConfigArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -170,6 +170,15 @@ pub struct MonitorArgs {
 fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|e| format!("expected YYYY-MM-DD ({e})"))
+}
+
+/// Arguments of `config`.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Print a commented sample with every default instead (a file to start from: uncomment
+    /// only what you change)
+    #[arg(long)]
+    pub defaults: bool,
 }
 
 /// Arguments of `daily-summary`.
@@ -352,7 +361,7 @@ impl Command {
             Command::ReviewPr(a) => (Some(&a.github), Some(&a.agent)),
             Command::CiStatus(a) => (Some(&a.github), Some(&a.agent)),
             Command::Watch(a) => (Some(&a.github), Some(&a.agent)),
-            Command::AnalyzeLog(_) | Command::Config | Command::Completions(_) => (None, None),
+            Command::AnalyzeLog(_) | Command::Config(_) | Command::Completions(_) => (None, None),
         }
     }
 
@@ -377,7 +386,7 @@ impl Command {
             Command::CiStatus(_) => "ci-status",
             Command::Watch(_) => "watch",
             Command::AnalyzeLog(_) => "analyze-log",
-            Command::Config => "config",
+            Command::Config(_) => "config",
             Command::Completions(_) => "completions",
         }
     }

@@ -2,8 +2,14 @@
 
 use crate::config::Resolved;
 
-/// Prints the effective configuration; secrets appear only as `[REDACTED]` with their source.
-pub(crate) fn run(resolved: &Resolved) -> anyhow::Result<i32> {
-    crate::output::print(&resolved.to_annotated_toml())?;
+/// Prints the effective configuration (secrets appear only as `[REDACTED]` with their
+/// source), or with `defaults` the commented sample to start a file from.
+pub(crate) fn run(resolved: &Resolved, defaults: bool) -> anyhow::Result<i32> {
+    let text = if defaults {
+        crate::config::defaults_sample()
+    } else {
+        resolved.to_annotated_toml()
+    };
+    crate::output::print(&text)?;
     Ok(super::EXIT_OK)
 }

@@ -58,6 +58,17 @@ const ENV_KEYS: &[(&str, Key)] = &[
     ("SGLANG_BOT_BACKEND", Key::BackendKind),
 ];
 
+/// The variables that set the key at `path` (a dotted name), for the commented sample.
+pub(super) fn variables_for(path: &str) -> Vec<&'static str> {
+    let mut vars: Vec<&'static str> = ENV_KEYS
+        .iter()
+        .filter(|(_, key)| key.path() == path)
+        .map(|(var, _)| *var)
+        .collect();
+    vars.dedup();
+    vars
+}
+
 /// The original's backend switch: off means API mode, on leaves the choice to `backend.kind`.
 const USE_AGENT: &str = "USE_AGENT";
 

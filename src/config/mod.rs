@@ -10,6 +10,7 @@
 mod env;
 mod layers;
 mod render;
+pub use render::defaults_sample;
 mod schema;
 mod secrets;
 

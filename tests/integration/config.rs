@@ -162,3 +162,28 @@ fn comment_max_chars_outside_its_bounds_is_refused() {
         assert!(out.stderr.contains("65536"), "{out}");
     }
 }
+
+#[test]
+fn the_defaults_sample_loads_as_a_file_and_changes_nothing() {
+    let sample = Test::new()
+        .args(["config", "--defaults"])
+        .success()
+        .stdout
+        .clone();
+    assert!(sample.contains("\n[monitor]\n"), "{sample}");
+    let plain = Test::new().args(["config"]).success().stdout.clone();
+    let from_sample = Test::new()
+        .file("sglang-bot.toml", &sample)
+        .args(["config"])
+        .success()
+        .stdout
+        .clone();
+    assert_eq!(from_sample, plain, "every value is still the default");
+    let edited = sample.replace("# hours_back = 24", "hours_back = 6");
+    assert_ne!(edited, sample);
+    let out = Test::new()
+        .file("sglang-bot.toml", &edited)
+        .args(["config"])
+        .success();
+    assert!(out.stdout.contains("hours_back = 6  # file "), "{out}");
+}
