@@ -46,6 +46,41 @@ pub struct GlobalArgs {
     pub quiet: u8,
 }
 
+/// Global options that mean nothing to a subcommand: hidden from its help (still accepted,
+/// since scripts pass global flags uniformly). `(subcommand, option ids)`.
+const IRRELEVANT_GLOBALS: &[(&str, &[&str])] = &[
+    ("analyze-log", &["dry_run", "backend"]),
+    ("config", &["dry_run", "format"]),
+    ("completions", &["dry_run", "backend", "format"]),
+];
+
+/// The help of the subcommand named in `args` (the process's arguments, program name first)
+/// without the global options it ignores, when it has any; `None` leaves the help to clap.
+/// Only help is tailored: parsing keeps the derive's tree, so the hidden options still work.
+pub fn tailored_help(args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    let (name, ids) = args.iter().skip(1).find_map(|arg| {
+        IRRELEVANT_GLOBALS
+            .iter()
+            .find(|(name, _)| arg.to_str() == Some(name))
+    })?;
+    let mut tree = Cli::command();
+    // Global options reach the subcommands only when the tree is built.
+    tree.build();
+    let sub = tree.find_subcommand_mut(name)?;
+    let mut sub = std::mem::take(sub);
+    for id in *ids {
+        sub = sub.mut_arg(*id, |a| a.hide(true));
+    }
+    let long = args.iter().any(|a| a == "--help");
+    let help = if long {
+        sub.render_long_help()
+    } else {
+        sub.render_help()
+    };
+    Some(help.to_string())
+}
+
 /// How a report is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -78,17 +113,17 @@ pub enum Command {
     EnsureDailyIssue(EnsureDailyIssueArgs),
     /// One monitor tick: analyse new failed jobs of the watched workflows and report them.
     Monitor(MonitorArgs),
-    /// Build the cross-workflow summary in the daily issue's body.
+    /// Build the cross-workflow summary in the daily issue's body (not built yet).
     DailySummary(DailySummaryArgs),
-    /// Update the per-workflow failure tracker issues.
+    /// Update the per-workflow failure tracker issues (not built yet).
     FailureTracker(FailureTrackerArgs),
-    /// Analyse a GitHub Actions run or job given by URL.
+    /// Analyse a GitHub Actions run or job given by URL (not built yet).
     AnalyzeUrl(AnalyzeUrlArgs),
-    /// Review a pull request.
+    /// Review a pull request (not built yet).
     ReviewPr(ReviewPrArgs),
-    /// Report a PR's CI status and whether its failures are its own.
+    /// Report a PR's CI status and whether its failures are its own (not built yet).
     CiStatus(CiStatusArgs),
-    /// Watch comments for `@bot` commands and answer them.
+    /// Watch comments for `@bot` commands and answer them (not built yet).
     Watch(WatchArgs),
     /// Analyse a local job log offline (no network, no LLM): FILE or - for stdin.
     AnalyzeLog(AnalyzeLogArgs),
@@ -410,6 +445,57 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn help_of(sub: &str) -> String {
+        let args = ["sglang-bot", sub, "--help"].map(std::ffi::OsString::from);
+        tailored_help(&args).unwrap_or_else(|| {
+            let mut tree = Cli::command();
+            tree.build();
+            tree.find_subcommand_mut(sub)
+                .expect("subcommand")
+                .render_long_help()
+                .to_string()
+        })
+    }
+
+    #[test]
+    fn global_options_a_subcommand_ignores_are_hidden_from_its_help_but_accepted() {
+        let analyze = help_of("analyze-log");
+        assert!(
+            !analyze.contains("--dry-run") && !analyze.contains("--backend"),
+            "{analyze}"
+        );
+        assert!(analyze.contains("--format"), "{analyze}");
+        let config = help_of("config");
+        assert!(
+            !config.contains("--dry-run") && !config.contains("--format"),
+            "{config}"
+        );
+        let monitor = help_of("monitor");
+        assert!(
+            monitor.contains("--dry-run") && monitor.contains("--backend"),
+            "{monitor}"
+        );
+        for args in [
+            &[
+                "sglang-bot",
+                "analyze-log",
+                "--dry-run",
+                "--backend",
+                "builtin",
+                "x.log",
+            ][..],
+            &["sglang-bot", "--dry-run", "config", "--format", "json"],
+        ] {
+            assert!(Cli::try_parse_from(args).is_ok(), "{args:?}");
+        }
+        let args = ["sglang-bot", "monitor", "--help"].map(std::ffi::OsString::from);
+        assert_eq!(
+            tailored_help(&args),
+            None,
+            "nothing to hide: clap's own help"
+        );
     }
 
     fn parse(args: &[&str]) -> Command {

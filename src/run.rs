@@ -1,15 +1,24 @@
 //! The top layer: parse the command line, resolve configuration, start logging and the
 //! runtime, run one command and turn its outcome into an exit code.
 
-use clap::Parser;
-
 use crate::error::{UsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// Entry point of the binary: parses arguments, resolves configuration, runs one command and
 /// returns the process exit code (0 ok, 1 failure, 2 usage or configuration error).
 pub fn run() -> i32 {
+    use clap::Parser;
     let cli = match crate::cli::Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {
+            let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+            match crate::cli::tailored_help(&args) {
+                Some(help) => return exit_after_print(&help),
+                None => {
+                    let _ = e.print();
+                    return EXIT_OK;
+                }
+            }
+        }
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
@@ -54,6 +63,17 @@ pub fn run() -> i32 {
             } else {
                 EXIT_FAILURE
             }
+        }
+    }
+}
+
+/// Prints `text` on stdout: 0 when written (or the reader left), 1 on a write error.
+fn exit_after_print(text: &str) -> i32 {
+    match crate::output::print(text) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILURE
         }
     }
 }

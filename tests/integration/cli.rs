@@ -22,9 +22,12 @@ fn every_subcommand_has_help() {
         let out = Test::new().args([*cmd, "--help"]).success();
         assert!(out.stdout.contains("Usage: sglang-bot"), "{cmd}: {out}");
         assert!(
-            out.stdout.contains("--dry-run"),
+            out.stdout.contains("--log-format"),
             "{cmd} lacks the global options: {out}"
         );
+        // `--dry-run` only where there is something to write.
+        let offline = ["analyze-log", "config", "completions"].contains(cmd);
+        assert_eq!(out.stdout.contains("--dry-run"), !offline, "{cmd}: {out}");
     }
 }
 
@@ -237,6 +240,35 @@ fn unimplemented_commands_fail_with_exit_2_not_a_fake_success() {
         let out = Test::new().args(args.iter().copied()).status(2);
         assert!(out.stderr.contains("not implemented yet"), "{out}");
         assert!(out.stdout.is_empty(), "{out}");
+    }
+}
+
+#[test]
+fn the_command_list_marks_exactly_the_commands_not_built_yet() {
+    let help = Test::new().args(["--help"]).success().stdout.clone();
+    for cmd in SUBCOMMANDS {
+        let line = help
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with(&format!("{cmd} ")))
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(!line.is_empty(), "{cmd} is not listed: {help}");
+        let marked = line.contains("(not built yet)");
+        // A command not built exits 2 saying so before any network use (no token given).
+        let args: Vec<&str> = match *cmd {
+            "review-pr" | "ci-status" => vec![cmd, "1", "--no-post"],
+            "analyze-url" => vec![cmd, "--url", "https://github.com/o/r/actions/runs/1"],
+            "analyze-log" => vec![cmd, "-"],
+            "completions" => vec![cmd, "bash"],
+            _ => vec![cmd],
+        };
+        let out = Test::new().args(args).stdin("").run();
+        let not_built = out.stderr.contains("not implemented yet");
+        assert_eq!(
+            marked, not_built,
+            "{cmd}: help says {line:?}; running it: {out}"
+        );
     }
 }
 
