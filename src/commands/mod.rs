@@ -51,6 +51,7 @@ pub fn github_client(config: &Config) -> anyhow::Result<Client> {
         max_delay: Duration::from_secs(30)
             .max(Duration::from_millis(config.github.retry_base_delay_ms)),
         max_rate_limit_wait: Duration::from_secs(config.github.max_rate_limit_wait_secs),
+        secondary_wait: Duration::from_secs(config.github.secondary_wait_secs),
     };
     Ok(Client::new(ClientOptions {
         api_url: config.github.api_url.clone(),

@@ -57,15 +57,7 @@ pub async fn run(config: &Config, format: Format, analyst: &dyn Backend) -> Resu
     for w in &report.warnings {
         tracing::warn!("{w}");
     }
-    let stats = &report.requests;
-    tracing::info!(
-        "Done. {} workflow(s) had new failures; {} API requests ({} answered from cache), {} writes, {} log bytes.",
-        report.failure_count(),
-        stats.requests,
-        stats.not_modified,
-        stats.writes,
-        stats.log_bytes
-    );
+    tracing::info!("{}", last_line(&report));
     if crate::monitor::summary_due(config, &report) {
         // The hook for the daily summary: the original rebuilds it here. Until `daily-summary`
         // exists this says so plainly instead of pretending; the monitor's result is unaffected.
@@ -84,6 +76,21 @@ pub async fn run(config: &Config, format: Format, analyst: &dyn Backend) -> Resu
     } else {
         EXIT_OK
     })
+}
+
+/// The tick's last log line, one format whatever happened (`scripts/bench-tick` reads it).
+pub fn last_line(report: &TickReport) -> String {
+    let stats = &report.requests;
+    format!(
+        "Done. {} with new failures, {} could not be handled, {} writes deferred; {} API requests ({} answered from cache), {} writes, {} log bytes.",
+        report.failure_count(),
+        report.unhandled_count(),
+        report.deferred_writes(),
+        stats.requests,
+        stats.not_modified,
+        stats.writes,
+        stats.log_bytes
+    )
 }
 
 fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
@@ -115,6 +122,12 @@ pub fn step_summary(report: &TickReport) -> String {
         let skipped: Vec<String> = w.skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
         let status = match &w.error {
             Some(e) => format!("❌ {}", e.replace('|', "\\|").replace('\n', " ")),
+            None if w.deferred_writes > 0 => {
+                format!(
+                    "⏸ {} write(s) deferred to the next tick (rate limit)",
+                    w.deferred_writes
+                )
+            }
             None if !w.frozen.is_empty() => {
                 format!("⚠️ left {} unreadable comment(s) untouched", w.frozen.len())
             }
@@ -160,6 +173,7 @@ fn json_summary(report: &TickReport) -> serde_json::Value {
             "updated": w.written.updated,
             "deleted": w.written.deleted,
             "frozen": w.frozen,
+            "deferred_writes": w.deferred_writes,
             "error": w.error,
         })).collect::<Vec<_>>(),
     })

@@ -67,6 +67,8 @@ pub struct GithubConfig {
     pub retry_base_delay_ms: u64,
     /// Longest wait for a rate limit to reset before giving up.
     pub max_rate_limit_wait_secs: u64,
+    /// Pause after a secondary rate limit that names no time (GitHub asks for a minute).
+    pub secondary_wait_secs: u64,
 }
 
 impl Default for GithubConfig {
@@ -83,6 +85,7 @@ impl Default for GithubConfig {
             max_attempts: 5,
             retry_base_delay_ms: 1000,
             max_rate_limit_wait_secs: 300,
+            secondary_wait_secs: 60,
         }
     }
 }
@@ -112,6 +115,9 @@ pub struct MonitorConfig {
     pub daily_label: String,
     /// Local cache of processed jobs (the markers stay the source of truth).
     pub state_file: PathBuf,
+    /// Seconds from the tick's start after which rate-limit waits are not waited out: the
+    /// writes left are deferred to the next tick (keep it below the job's timeout).
+    pub tick_budget_secs: u64,
 }
 
 impl Default for MonitorConfig {
@@ -145,6 +151,7 @@ impl Default for MonitorConfig {
             build_daily_summary: true,
             daily_label: "ci-monitor".into(),
             state_file: PathBuf::from(".state/ci_monitor.json"),
+            tick_budget_secs: 3600,
         }
     }
 }

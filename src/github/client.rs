@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 use super::error::{GithubError, Result};
 use super::etag_cache::EtagCache;
 use super::link;
+use super::pacer::WritePacer;
 use crate::http::{Failed, Idempotency, Outcome, RetryPolicy, Retrying};
 use crate::redact::Redactor;
 
@@ -159,6 +160,10 @@ struct Inner {
     etags: Mutex<EtagCache>,
     counters: Counters,
     planned: Mutex<Vec<PlannedWrite>>,
+    /// Content-creating requests one at a time, at GitHub's pace.
+    pacer: WritePacer,
+    /// Rate-limit waits that would end after this are not waited out (the tick's budget).
+    deadline: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -240,6 +245,8 @@ impl Client {
                 etags: Mutex::new(EtagCache::default()),
                 counters,
                 planned: Mutex::new(Vec::new()),
+                pacer: WritePacer::default(),
+                deadline: Mutex::new(None),
             }),
         })
     }
@@ -303,8 +310,25 @@ impl Client {
         self.inner.options.request_timeout
     }
 
-    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.options.retry
+    /// Ends every rate-limit wait at `deadline`: a request whose limit resets later fails
+    /// with [`GithubError::RateLimited`] at once, so the caller can defer it (the monitor
+    /// sets the tick's budget here).
+    pub fn set_deadline(&self, deadline: tokio::time::Instant) {
+        *self.inner.deadline.lock().expect("deadline lock") = Some(deadline);
+    }
+
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        *self.inner.deadline.lock().expect("deadline lock")
+    }
+
+    /// The retry policy, its rate-limit patience cut to what is left before the deadline.
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        let mut policy = self.inner.options.retry.clone();
+        if let Some(deadline) = self.deadline() {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            policy.max_rate_limit_wait = policy.max_rate_limit_wait.min(left);
+        }
+        policy
     }
 
     pub(crate) fn add_log_bytes(&self, n: u64) {
@@ -464,6 +488,20 @@ impl Client {
             accept: JSON,
             idempotency,
         };
+        let _slot = self
+            .inner
+            .pacer
+            .acquire(self.deadline())
+            .await
+            .map_err(|wait| GithubError::RateLimited {
+                method: method.to_string(),
+                path: path.to_string(),
+                wait,
+                max_wait: self
+                    .deadline()
+                    .map(|d| d.saturating_duration_since(tokio::time::Instant::now()))
+                    .unwrap_or_default(),
+            })?;
         let answer = self.fetch(call).await?;
         self.inner.counters.writes.fetch_add(1, Ordering::Relaxed);
         let answer = check(&method, path, answer)?;
@@ -525,8 +563,9 @@ impl Client {
         call: &Call,
         etag: Option<&HeaderValue>,
     ) -> Result<http::Response<RawBody>> {
-        let policy = &self.inner.options.retry;
-        Retrying::new(
+        let policy = self.retry_policy();
+        let policy = &policy;
+        let sent = Retrying::new(
             policy,
             call.idempotency,
             format!("{} {}", call.method, call.path),
@@ -566,7 +605,8 @@ impl Client {
                 std::future::ready(None)
             },
         )
-        .await
+        .await;
+        sent
     }
 
     async fn send_once(
@@ -609,8 +649,35 @@ impl Client {
                 .rate_limit_remaining
                 .store(remaining, Ordering::Relaxed);
         }
-        Ok(response)
+        Ok(mark_secondary_limit(response).await)
     }
+}
+
+/// Our own header on an answer whose message says a secondary rate limit was hit: GitHub says
+/// so only in the body of a 403/429, and the retry policy sees status and headers alone.
+const SECONDARY_LIMIT_HEADER: &str = "x-sglang-bot-secondary-limit";
+
+/// Reads the (small) body of a 403/429 and marks the answer when it is a secondary rate limit;
+/// the body is put back as it was for the caller's error message.
+async fn mark_secondary_limit(response: http::Response<RawBody>) -> http::Response<RawBody> {
+    if !matches!(
+        response.status(),
+        StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+    ) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = read_limited(body, 64 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+    if text.contains("secondary rate limit") {
+        parts
+            .headers
+            .insert(SECONDARY_LIMIT_HEADER, http::HeaderValue::from_static("1"));
+    }
+    let body = http_body_util::Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed();
+    http::Response::from_parts(parts, body)
 }
 
 fn outcome_of(headers: &HeaderMap, status: StatusCode) -> Outcome {
@@ -625,6 +692,7 @@ fn outcome_of(headers: &HeaderMap, status: StatusCode) -> Outcome {
         retry_after,
         ratelimit_remaining,
         ratelimit_reset_in,
+        secondary_limit: headers.contains_key(SECONDARY_LIMIT_HEADER),
     }
 }
 

@@ -121,8 +121,9 @@ impl Client {
     async fn blob_stream(&self, url: &str, job_id: JobId) -> Result<LogStream> {
         let expired =
             |status: StatusCode| status == StatusCode::NOT_FOUND || status == StatusCode::GONE;
+        let policy = self.retry_policy();
         let result = Retrying::new(
-            self.retry_policy(),
+            &policy,
             Idempotency::Safe,
             format!("log blob of job {job_id}"),
         )

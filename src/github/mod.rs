@@ -8,6 +8,7 @@ mod etag_cache;
 mod link;
 mod logstream;
 pub mod models;
+mod pacer;
 mod wire;
 
 /// Part of [`ClientOptions`]; the policy itself lives in `crate::http`.

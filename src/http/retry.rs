@@ -20,6 +20,9 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// The longest we wait for a rate limit to reset before giving up with `RateLimited`.
     pub max_rate_limit_wait: Duration,
+    /// The wait after a secondary rate limit that names no time (GitHub asks for at least a
+    /// minute); `github.secondary_wait_secs`.
+    pub secondary_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -29,6 +32,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(30),
             max_rate_limit_wait: Duration::from_secs(300),
+            secondary_wait: Duration::from_secs(60),
         }
     }
 }
@@ -53,6 +57,9 @@ pub enum Outcome {
         ratelimit_remaining: Option<u64>,
         /// Seconds until `x-ratelimit-reset`, already computed against the clock by the caller.
         ratelimit_reset_in: Option<Duration>,
+        /// The answer says a secondary rate limit was hit (GitHub says so only in the message
+        /// of a 403/429; the caller reads it): GitHub did not act, and asks for a pause.
+        secondary_limit: bool,
     },
     /// No answer: connection refused/reset, timeout.
     Transport,
@@ -95,14 +102,26 @@ impl RetryPolicy {
                 retry_after,
                 ratelimit_remaining,
                 ratelimit_reset_in,
+                secondary_limit,
             } => {
                 let rate_limited = matches!(status, 403 | 429)
-                    && (retry_after.is_some() || *ratelimit_remaining == Some(0));
+                    && (retry_after.is_some()
+                        || *ratelimit_remaining == Some(0)
+                        || *secondary_limit);
                 if rate_limited {
                     // GitHub did not act on a rate-limited request, so any method may be repeated.
-                    let wait = retry_after
-                        .or(*ratelimit_reset_in)
-                        .unwrap_or_else(|| self.backoff(attempt, jitter));
+                    let named = if *ratelimit_remaining == Some(0) {
+                        retry_after.or(*ratelimit_reset_in)
+                    } else {
+                        *retry_after
+                    };
+                    let wait = named.unwrap_or_else(|| {
+                        if *secondary_limit {
+                            self.secondary_wait
+                        } else {
+                            self.backoff(attempt, jitter)
+                        }
+                    });
                     if wait > self.max_rate_limit_wait {
                         return Decision::RateLimitTooLong(wait);
                     }
@@ -144,6 +163,7 @@ impl Outcome {
             retry_after,
             ratelimit_remaining: None,
             ratelimit_reset_in: None,
+            secondary_limit: false,
         }
     }
 }
@@ -187,11 +207,52 @@ mod tests {
             retry_after: Some(Duration::from_secs(1)),
             ratelimit_remaining: None,
             ratelimit_reset_in: None,
+            secondary_limit: true,
         };
         match p.decide(1, &outcome, Idempotency::CreatesResource, 0.0) {
             Decision::RetryAfter(d) => assert_eq!(d, Duration::from_secs(1)),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_secondary_limit_naming_no_time_waits_the_configured_pause_even_for_posts() {
+        let p = RetryPolicy {
+            secondary_wait: Duration::from_secs(7),
+            ..RetryPolicy::default()
+        };
+        let secondary = Outcome::Status {
+            status: 403,
+            retry_after: None,
+            ratelimit_remaining: Some(4999),
+            ratelimit_reset_in: Some(Duration::from_secs(1800)),
+            secondary_limit: true,
+        };
+        assert_eq!(
+            p.decide(1, &secondary, Idempotency::CreatesResource, 0.0),
+            Decision::RetryAfter(Duration::from_secs(7)),
+            "not the primary limit's reset, which is not what ran out"
+        );
+        let beyond = RetryPolicy {
+            max_rate_limit_wait: Duration::from_secs(5),
+            ..p
+        };
+        assert_eq!(
+            beyond.decide(1, &secondary, Idempotency::CreatesResource, 0.0),
+            Decision::RateLimitTooLong(Duration::from_secs(7))
+        );
+        // A 403 that is no limit at all (a token without access) is not waited for.
+        let forbidden = Outcome::Status {
+            status: 403,
+            retry_after: None,
+            ratelimit_remaining: Some(4999),
+            ratelimit_reset_in: Some(Duration::from_secs(1800)),
+            secondary_limit: false,
+        };
+        assert_eq!(
+            p.decide(1, &forbidden, Idempotency::Safe, 0.0),
+            Decision::GiveUp
+        );
     }
 
     #[test]
@@ -202,6 +263,7 @@ mod tests {
             retry_after: None,
             ratelimit_remaining: Some(0),
             ratelimit_reset_in: Some(Duration::from_secs(20)),
+            secondary_limit: false,
         };
         assert!(matches!(
             p.decide(1, &soon, Idempotency::Safe, 0.0),
@@ -212,6 +274,7 @@ mod tests {
             retry_after: None,
             ratelimit_remaining: Some(0),
             ratelimit_reset_in: Some(Duration::from_secs(3000)),
+            secondary_limit: false,
         };
         assert!(matches!(
             p.decide(1, &late, Idempotency::Safe, 0.0),

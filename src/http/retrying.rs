@@ -165,6 +165,7 @@ mod tests {
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(10),
             max_rate_limit_wait: Duration::from_secs(60),
+            secondary_wait: Duration::from_secs(60),
         }
     }
 

@@ -35,6 +35,23 @@ pub struct Written {
     pub deleted: Vec<CommentId>,
 }
 
+/// Writes left for the next tick because a rate limit would have outlasted the tick's budget.
+/// The analyses stay in the local cache, and the job ids are not in any marker yet, so the
+/// next tick writes them (or analyses them again): nothing is lost, nothing is doubled.
+#[derive(Debug, thiserror::Error)]
+#[error("{writes} write(s) deferred to the next tick: {cause}")]
+pub struct Deferred {
+    /// Writes not made (parts to post or update, surplus parts to delete).
+    pub writes: usize,
+    /// The rate limit that stopped them.
+    pub cause: String,
+}
+
+/// Whether an error is GitHub's rate limit outlasting what we wait.
+fn is_rate_limited(e: &GithubError) -> bool {
+    matches!(e, GithubError::RateLimited { .. })
+}
+
 /// What publishing a workflow's report on the day's issue did.
 pub(super) struct Published {
     /// The issue written to; `None` when it was only planned (dry run).
@@ -145,9 +162,20 @@ pub async fn write_parts(
     located: &Located,
     parts: &[String],
 ) -> Result<Written> {
-    let mut written = Written::default();
     let mut existing: Vec<Option<&PostedComment>> = vec![located.main.as_ref()];
     existing.extend(located.overflow.iter().map(Some));
+    let changes = parts
+        .iter()
+        .enumerate()
+        .filter(|(i, body)| existing.get(*i).copied().flatten().map(|c| &c.body) != Some(*body))
+        .count()
+        + existing.iter().skip(parts.len()).flatten().count();
+    let mut written = Written::default();
+    let made = |w: &Written| w.created.len() + w.updated.len() + w.deleted.len();
+    let deferred = |w: &Written, e: &GithubError| Deferred {
+        writes: changes.saturating_sub(made(w)),
+        cause: e.to_string(),
+    };
     for (i, body) in parts.iter().enumerate() {
         match existing.get(i).copied().flatten() {
             Some(old) if old.body == *body => {}
@@ -159,25 +187,28 @@ pub async fn write_parts(
                         .context("re-creating a vanished part")?;
                     written.created.extend(c);
                 }
+                Err(e) if is_rate_limited(&e) => return Err(deferred(&written, &e).into()),
                 Err(e) => {
                     return Err(e)
                         .with_context(|| format!("updating part {} (comment {})", i + 1, old.id))
                 }
             },
-            None => {
-                let c = post_part(client, repo, issue, body)
-                    .await
-                    .with_context(|| format!("posting part {}", i + 1))?;
-                written.created.extend(c);
-            }
+            None => match post_part(client, repo, issue, body).await {
+                Ok(c) => written.created.extend(c),
+                Err(e) if is_rate_limited(&e) => return Err(deferred(&written, &e).into()),
+                Err(e) => return Err(e).with_context(|| format!("posting part {}", i + 1)),
+            },
         }
     }
     for old in existing.iter().skip(parts.len()).flatten() {
-        client
-            .delete_comment(repo, old.id)
-            .await
-            .with_context(|| format!("deleting surplus part (comment {})", old.id))?;
-        written.deleted.push(old.id);
+        match client.delete_comment(repo, old.id).await {
+            Ok(()) => written.deleted.push(old.id),
+            Err(e) if is_rate_limited(&e) => return Err(deferred(&written, &e).into()),
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("deleting surplus part (comment {})", old.id))
+            }
+        }
     }
     Ok(written)
 }
@@ -221,6 +252,7 @@ const LOST_ANSWER_RETRY: RetryPolicy = RetryPolicy {
     base_delay: Duration::from_secs(1),
     max_delay: Duration::from_secs(2),
     max_rate_limit_wait: Duration::ZERO,
+    secondary_wait: Duration::ZERO,
 };
 
 /// Posts a part and returns its comment id (`None` under `--dry-run`: only planned). A POST is

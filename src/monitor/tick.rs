@@ -36,6 +36,10 @@ pub struct WorkflowOutcome {
     pub parts: Vec<String>,
     /// Set when the workflow could not be handled at all.
     pub error: Option<String>,
+    /// Writes a rate limit left for the next tick (the tick's budget would not cover the wait).
+    pub deferred_writes: usize,
+    /// Problems that did not stop the workflow (a state cache that could not be saved).
+    pub warnings: Vec<String>,
     /// Comments left untouched because they could not be read back.
     pub frozen: Vec<CommentId>,
     /// The daily issue written to (found or created during the tick).
@@ -67,6 +71,16 @@ impl TickReport {
     pub fn incomplete(&self) -> bool {
         self.workflows.iter().any(|w| w.error.is_some())
     }
+
+    /// Workflows that could not be handled.
+    pub fn unhandled_count(&self) -> usize {
+        self.workflows.iter().filter(|w| w.error.is_some()).count()
+    }
+
+    /// Writes left for the next tick.
+    pub fn deferred_writes(&self) -> usize {
+        self.workflows.iter().map(|w| w.deferred_writes).sum()
+    }
 }
 
 /// Runs one tick over every configured workflow.
@@ -75,8 +89,11 @@ pub async fn run_tick(
     client: &Client,
     analyst: &dyn Backend,
 ) -> Result<TickReport> {
-    let (tick, warning) = TickContext::open(config, client, analyst).await?;
-    let tick = &tick;
+    // Rate-limit waits end with the tick's budget: what is left then waits for the next tick.
+    client.set_deadline(
+        tokio::time::Instant::now()
+            + std::time::Duration::from_secs(config.monitor.tick_budget_secs),
+    );
     // A workflow listed twice is handled once: two concurrent passes would race on one comment.
     let mut files: Vec<&str> = Vec::new();
     for wf in &config.monitor.workflows {
@@ -84,6 +101,13 @@ pub async fn run_tick(
             files.push(&wf.file);
         }
     }
+    let (tick, warning) = match TickContext::open(config, client, analyst).await {
+        Ok(opened) => opened,
+        // A usage error is the caller's to report (exit 2), not a failed tick.
+        Err(e) if e.downcast_ref::<crate::error::UsageError>().is_some() => return Err(e),
+        Err(e) => return Ok(unhandled_tick(config, client, &files, &e)),
+    };
+    let tick = &tick;
     let workflows =
         futures_util::future::join_all(files.iter().map(|file| process_workflow(tick, file))).await;
     let mut report = TickReport {
@@ -93,9 +117,36 @@ pub async fn run_tick(
         ..TickReport::default()
     };
     report.issue = report.issue.or(workflows.iter().find_map(|w| w.issue));
+    report
+        .warnings
+        .extend(workflows.iter().flat_map(|w| w.warnings.iter().cloned()));
     report.workflows = workflows;
     report.requests = client.stats();
     Ok(report)
+}
+
+/// The report of a tick that could not start (GitHub unreachable, the token refused): every
+/// workflow unhandled, with the reason, so the tick still ends with its counts.
+fn unhandled_tick(
+    config: &Config,
+    client: &Client,
+    files: &[&str],
+    cause: &anyhow::Error,
+) -> TickReport {
+    tracing::error!("the tick could not start: {cause:#}");
+    TickReport {
+        date: config.now().format("%Y-%m-%d").to_string(),
+        workflows: files
+            .iter()
+            .map(|file| WorkflowOutcome {
+                workflow: file.to_string(),
+                error: Some(format!("the tick could not start: {cause:#}")),
+                ..WorkflowOutcome::default()
+            })
+            .collect(),
+        requests: client.stats(),
+        ..TickReport::default()
+    }
 }
 
 /// One workflow through the stages; its error is recorded in the outcome, never raised.
@@ -105,15 +156,31 @@ async fn process_workflow(tick: &TickContext<'_>, workflow: &str) -> WorkflowOut
         ..WorkflowOutcome::default()
     };
     if let Err(e) = stages(tick, workflow, &mut outcome).await {
-        tracing::error!("{workflow}: {e:#}");
-        outcome.error = Some(format!("{e:#}"));
+        match e
+            .chain()
+            .find_map(|c| c.downcast_ref::<publish::Deferred>())
+        {
+            Some(deferred) => {
+                tracing::warn!("{workflow}: {deferred}");
+                outcome.deferred_writes = deferred.writes;
+            }
+            None => {
+                tracing::error!("{workflow}: {e:#}");
+                outcome.error = Some(format!("{e:#}"));
+            }
+        }
     }
     // A dry run leaves the local cache as it was: the real run must not take its analyses for
     // published ones.
     if tick.config.monitor.output == MonitorOutput::DailyIssue && !tick.config.dry_run {
         let saved = tick.with_state(|state| state.save(&tick.config.monitor.state_file));
         if let Err(e) = saved {
-            tracing::warn!("cannot save the state cache: {e}");
+            let warning = format!(
+                "{workflow}: cannot save the state cache {}: {e}",
+                tick.config.monitor.state_file.display()
+            );
+            // Logged with the report's other warnings when the tick ends.
+            outcome.warnings.push(warning);
         }
     }
     outcome

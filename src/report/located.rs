@@ -5,7 +5,10 @@
 //!
 //! A series of parts whose markers list jobs that cannot be read back is *frozen*: its ids
 //! still count as processed, but it is never overwritten (we would lose what we did not
-//! understand); new analyses go to a new series.
+//! understand); new analyses go to a new series. A series that lacks some of its parts (a
+//! write deferred by a rate limit, a part someone deleted) is *incomplete*, not damaged: it is
+//! continued, and the jobs only its missing parts showed are not processed, so they are
+//! written again (from the local cache, or analysed again).
 
 use std::collections::BTreeSet;
 
@@ -43,11 +46,6 @@ pub fn locate(own: &[PostedComment], workflow: &str) -> Located {
         .filter(|c| is_workflow_part(&c.body, workflow))
         .collect();
     let mut located = Located::default();
-    for c in &ours {
-        if let Some(ids) = read_processed_ids(&c.body) {
-            located.processed.extend(ids);
-        }
-    }
     // Candidates for part 1: explicit part-1 comments (lowest id first), then legacy ones.
     let mut firsts: Vec<&PostedComment> = ours
         .iter()
@@ -91,16 +89,44 @@ pub fn locate(own: &[PostedComment], workflow: &str) -> Located {
             .into_iter()
             .collect();
         let read: BTreeSet<JobId> = blocks.iter().map(|b| b.job_id).collect();
-        if listed.is_subset(&read) {
+        if listed.is_subset(&read) || lacks_parts(candidate, &parts) {
             located.main = Some(candidate.clone());
             located.overflow = dedupe_by_index(&parts);
             located.recovered = blocks;
+            // The adopted series counts what it lists and shows (a job it lists in a part
+            // that is missing is written again); every other comment what it lists.
+            let adopted: BTreeSet<CommentId> = std::iter::once(candidate.id)
+                .chain(parts.iter().map(|p| p.id))
+                .collect();
+            located.processed = listed_ids(ours.iter().filter(|c| !adopted.contains(&c.id)));
+            located.processed.extend(listed.intersection(&read));
             return located;
         }
         located.frozen.push(candidate.id);
         located.frozen.extend(parts.iter().map(|p| p.id));
     }
+    located.processed = listed_ids(ours.iter());
     located
+}
+
+/// Every job id the markers of `comments` list.
+fn listed_ids<'a>(comments: impl Iterator<Item = &'a &'a PostedComment>) -> BTreeSet<JobId> {
+    comments
+        .filter_map(|c| read_processed_ids(&c.body))
+        .flatten()
+        .collect()
+}
+
+/// Whether a series misses one of the parts its first part announces (`i/N`).
+fn lacks_parts(first: &PostedComment, parts: &[&PostedComment]) -> bool {
+    let Some((_, total)) = read_part(&first.body) else {
+        return false;
+    };
+    let present: BTreeSet<usize> = std::iter::once(first)
+        .chain(parts.iter().copied())
+        .filter_map(|c| read_part(&c.body).map(|(i, _)| i))
+        .collect();
+    (1..=total).any(|i| !present.contains(&i))
 }
 
 /// One comment per part index (the lowest id); later duplicates are left as they are.
@@ -236,6 +262,45 @@ mod tests {
         assert_eq!(l.main, None);
         assert_eq!(l.frozen, [CommentId::new(3)]);
         assert_eq!(l.processed, ids(&[7, 8]));
+    }
+
+    #[test]
+    fn a_series_missing_its_last_parts_is_continued_and_only_what_it_shows_is_processed() {
+        let analyses: Vec<JobAnalysis> = (1..=6)
+            .map(|i| JobAnalysis {
+                analysis: format!("### T\n{}", "y".repeat(15_000)),
+                ..analysis(i)
+            })
+            .collect();
+        let rendered = parts(&analyses);
+        assert!(rendered.len() >= 2, "{}", rendered.len());
+        // Only part 1 was written before a rate limit deferred the rest.
+        let first = comment(100, rendered[0].clone());
+        let shown: Vec<JobId> = parse_blocks(&rendered[0])
+            .iter()
+            .map(|b| b.job_id)
+            .collect();
+        assert!(shown.len() < 6);
+        let l = locate(std::slice::from_ref(&first), WF);
+        assert_eq!(
+            l.main.as_ref().map(|c| c.id),
+            Some(first.id),
+            "continued, not frozen"
+        );
+        assert!(l.frozen.is_empty());
+        assert_eq!(l.processed, shown.iter().copied().collect::<BTreeSet<_>>());
+        // All parts present but a block unreadable: that is damage, and stays frozen.
+        let mut damaged: Vec<PostedComment> = rendered
+            .iter()
+            .enumerate()
+            .map(|(i, b)| comment(100 + i as u64, b.clone()))
+            .collect();
+        damaged[0].body = damaged[0]
+            .body
+            .replacen("data-job-id=\"1\"", "data-job-id=\"x\"", 1);
+        let l = locate(&damaged, WF);
+        assert_eq!(l.main, None);
+        assert_eq!(l.processed, ids(&[1, 2, 3, 4, 5, 6]));
     }
 
     #[test]

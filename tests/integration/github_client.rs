@@ -27,6 +27,7 @@ fn client(fake: &FakeGithub) -> Client {
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(200),
             max_rate_limit_wait: Duration::from_secs(5),
+            secondary_wait: Duration::from_millis(300),
         },
         ..ClientOptions::default()
     })

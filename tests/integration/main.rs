@@ -17,6 +17,7 @@ mod harness;
 mod layers;
 mod monitor;
 mod monitor_guards;
+mod rate_limits;
 mod secrets;
 mod upstream;
 mod workspace;

@@ -51,7 +51,7 @@ pub(crate) fn bot(fake: &FakeGithub) -> Test {
 
 /// The line a tick ends with, telling how many workflows had new failures.
 pub(crate) fn done(workflows: usize) -> String {
-    format!("Done. {workflows} workflow(s) had new failures;")
+    format!("Done. {workflows} with new failures, ")
 }
 
 pub(crate) fn tick(fake: &FakeGithub) -> Test {

@@ -486,6 +486,11 @@ fn an_unreachable_github_is_named_in_words_one_line_per_retry() {
         .filter(|l| l.contains("retry 1 in"))
         .count();
     assert_eq!(retries, 1, "one line per retry:\n{out}");
+    let last = out.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("Done. 0 with new failures, 7 could not be handled, 0 writes deferred;"),
+        "the last line counts the workflows not handled:\n{out}"
+    );
 }
 
 #[test]

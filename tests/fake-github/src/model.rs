@@ -108,6 +108,9 @@ pub struct World {
     pub base_dir: Option<PathBuf>,
     /// When the fake started: the creation time of seeded objects that carry none.
     pub started: String,
+    /// The secondary rate limit, and when the writes it counts were accepted.
+    pub secondary_limit: Option<crate::scenario::SecondaryLimit>,
+    pub secondary_window: std::collections::VecDeque<std::time::Instant>,
 }
 
 /// GitHub's timestamp format.
@@ -116,6 +119,30 @@ pub fn now_iso() -> String {
 }
 
 impl World {
+    /// Whether a content-creating request is refused by the secondary limit now; an accepted
+    /// one is counted in the window.
+    pub fn secondary_limit_refuses(&mut self, method: &str, path: &str) -> Option<u64> {
+        let limit = self.secondary_limit.clone()?;
+        let writes = ["POST", "PATCH", "PUT", "DELETE"].contains(&method);
+        if !writes || !path.starts_with("/repos/") {
+            return None;
+        }
+        let now = std::time::Instant::now();
+        let window = Duration::from_millis(limit.window_ms);
+        while self
+            .secondary_window
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            self.secondary_window.pop_front();
+        }
+        if self.secondary_window.len() >= limit.writes {
+            return Some(limit.retry_after_secs.unwrap_or(0));
+        }
+        self.secondary_window.push_back(now);
+        None
+    }
+
     /// The state a scenario describes.
     pub fn new(scenario: Scenario) -> World {
         let mut world = World {
@@ -138,6 +165,8 @@ impl World {
             rate_remaining: 5000,
             base_dir: None,
             started: now_iso(),
+            secondary_limit: None,
+            secondary_window: std::collections::VecDeque::new(),
         };
         world.merge(scenario);
         world
@@ -149,6 +178,9 @@ impl World {
             self.default_login = login;
         }
         self.tokens.extend(scenario.tokens);
+        if scenario.secondary_limit.is_some() {
+            self.secondary_limit = scenario.secondary_limit;
+        }
         if scenario.search_lag_ms > 0 {
             self.search_lag = Duration::from_millis(scenario.search_lag_ms);
         }

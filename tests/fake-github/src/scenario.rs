@@ -26,9 +26,25 @@ pub struct Scenario {
     /// over `messages_reply`.
     #[serde(default)]
     pub messages_replies: Vec<ReplyRule>,
+    /// GitHub's secondary rate limit on content-creating requests, when set.
+    #[serde(default)]
+    pub secondary_limit: Option<SecondaryLimit>,
     /// Where relative log file paths are resolved (set from the scenario file's folder).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
+}
+
+/// A secondary rate limit: more than `writes` content-creating requests (POST, PATCH, PUT,
+/// DELETE under `/repos/`) within any `window_ms` are refused with a 403 whose message names
+/// the limit, as GitHub's are; a refused request does not count and is not handled.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecondaryLimit {
+    pub writes: usize,
+    pub window_ms: u64,
+    /// `Retry-After` seconds on the refusal; unset, none (the client must pick its pause).
+    #[serde(default)]
+    pub retry_after_secs: Option<u64>,
 }
 
 /// One repository.

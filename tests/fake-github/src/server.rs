@@ -138,6 +138,23 @@ pub async fn handle(
         }
     }
 
+    let refused = world
+        .lock()
+        .expect("world lock")
+        .secondary_limit_refuses(method.as_str(), &path);
+    if let Some(retry_after) = refused {
+        let mut builder = Response::builder();
+        if retry_after > 0 {
+            builder = builder.header("retry-after", retry_after.to_string());
+        }
+        let message = json!({
+            "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            "documentation_url": "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+        });
+        world.lock().expect("world lock").record(record(403));
+        return Ok(json_response(403, builder, message.to_string()));
+    }
+
     let answer = routes::route(&call).await;
     let mut w = world.lock().expect("world lock");
     let (mut status, mut builder, mut payload) = match answer {
