@@ -298,6 +298,12 @@ impl Client {
             .clone()
     }
 
+    /// `text` as GitHub will store it once written (secrets redacted): what a writer compares
+    /// with the text already on GitHub, so a body holding a secret is not rewritten forever.
+    pub fn as_posted<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        self.redactor().redact(text)
+    }
+
     pub(crate) fn redactor(&self) -> &Redactor {
         &self.inner.options.redactor
     }

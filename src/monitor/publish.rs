@@ -164,6 +164,11 @@ pub async fn write_parts(
 ) -> Result<Written> {
     let mut existing: Vec<Option<&PostedComment>> = vec![located.main.as_ref()];
     existing.extend(located.overflow.iter().map(Some));
+    // Compared as GitHub stores them (a secret in a report is redacted on the way out).
+    let parts: Vec<String> = parts
+        .iter()
+        .map(|p| client.as_posted(p).into_owned())
+        .collect();
     let changes = parts
         .iter()
         .enumerate()
@@ -229,6 +234,7 @@ pub async fn write_cross_run(
     let existing = comments
         .iter()
         .find(|c| c.author().eq_ignore_ascii_case(bot_login) && c.body.contains(&marker));
+    let body = &*client.as_posted(body);
     match existing {
         Some(c) if c.body == body => Ok(None),
         Some(c) => match client.update_comment(repo, c.id, body).await {
@@ -287,7 +293,8 @@ async fn post_part(
         },
         || async move {
             let comments = client.comments(repo, issue).await.ok()?;
-            let landed = comments.iter().rev().find(|c| c.body == body)?;
+            let posted = client.as_posted(body);
+            let landed = comments.iter().rev().find(|c| c.body == posted)?;
             Some(Some(landed.id))
         },
     )
@@ -350,5 +357,34 @@ mod tests {
                 .collect::<Vec<_>>(),
             [1]
         );
+    }
+
+    #[tokio::test]
+    async fn a_part_holding_a_secret_is_compared_as_posted_and_not_rewritten() {
+        let fake = fake_github::FakeGithub::start(fake_github::Scenario::default());
+        let secret = "test-token-1234567890";
+        let client = Client::new(crate::github::ClientOptions {
+            api_url: fake.url(),
+            token: Some(secret.into()),
+            redactor: crate::redact::Redactor::new([secret]),
+            ..crate::github::ClientOptions::default()
+        })
+        .unwrap();
+        let report = format!("### Failed Tests\nAssertionError: token {secret} rejected");
+        let on_github = client.as_posted(&report).into_owned();
+        assert!(!on_github.contains(secret), "{on_github}");
+        let located = Located {
+            main: Some(PostedComment {
+                id: CommentId::new(7),
+                body: on_github,
+            }),
+            ..Located::default()
+        };
+        let repo: RepoName = "o/r".parse().unwrap();
+        let written = write_parts(&client, &repo, IssueNumber::new(1), &located, &[report])
+            .await
+            .unwrap();
+        assert_eq!(written, Written::default());
+        assert!(fake.writes().is_empty(), "{:?}", fake.writes());
     }
 }
