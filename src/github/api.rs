@@ -94,6 +94,15 @@ fn field(name: &'static str) -> impl Fn(serde_json::Value) -> Option<serde_json:
     move |mut page| page.get_mut(name).map(serde_json::Value::take)
 }
 
+/// A listed item that no model reads.
+fn decode_error(path: &str, e: serde_json::Error) -> super::GithubError {
+    super::GithubError::Decode {
+        method: "GET".into(),
+        path: path.to_string(),
+        message: e.to_string(),
+    }
+}
+
 fn whole(page: serde_json::Value) -> Option<serde_json::Value> {
     Some(page)
 }
@@ -180,11 +189,14 @@ impl Client {
                 ("per_page", Some(PER_PAGE.to_string())),
             ])
         );
-        let issues: Vec<octo::issues::Issue> = self.get_all(&path, filter.limit, whole).await?;
+        let items: Vec<serde_json::Value> = self.get_all(&path, filter.limit, whole).await?;
+        let issues = items
+            .iter()
+            .map(|item| super::wire::issue_from(item).map_err(|e| decode_error(&path, e)))
+            .collect::<Result<Vec<Issue>>>()?;
         Ok(issues
             .into_iter()
             .filter(|i| i.pull_request.is_none())
-            .map(Issue::from)
             .collect())
     }
 
@@ -240,8 +252,11 @@ impl Client {
     /// Every comment of an issue or PR, oldest first.
     pub async fn comments(&self, repo: &RepoName, number: IssueNumber) -> Result<Vec<Comment>> {
         let path = format!("/repos/{repo}/issues/{number}/comments?per_page={PER_PAGE}");
-        let comments: Vec<octo::issues::Comment> = self.get_all(&path, None, whole).await?;
-        Ok(comments.into_iter().map(Comment::from).collect())
+        let items: Vec<serde_json::Value> = self.get_all(&path, None, whole).await?;
+        items
+            .iter()
+            .map(|item| super::wire::comment_from(item).map_err(|e| decode_error(&path, e)))
+            .collect()
     }
 
     /// One comment by id, `None` when it was deleted (`watch` #15 re-reads a command before

@@ -663,6 +663,13 @@ impl Client {
 /// so only in the body of a 403/429, and the retry policy sees status and headers alone.
 const SECONDARY_LIMIT_HEADER: &str = "x-sglang-bot-secondary-limit";
 
+/// Whether an error message is GitHub's secondary rate limit, in today's wording or the one
+/// it used before (an "abuse detection mechanism").
+fn names_secondary_limit(message: &str) -> bool {
+    let text = message.to_ascii_lowercase();
+    text.contains("secondary rate limit") || text.contains("abuse detection")
+}
+
 /// Reads the (small) body of a 403/429 and marks the answer when it is a secondary rate limit;
 /// the body is put back as it was for the caller's error message.
 async fn mark_secondary_limit(response: http::Response<RawBody>) -> http::Response<RawBody> {
@@ -674,8 +681,7 @@ async fn mark_secondary_limit(response: http::Response<RawBody>) -> http::Respon
     }
     let (mut parts, body) = response.into_parts();
     let bytes = read_limited(body, 64 * 1024).await.unwrap_or_default();
-    let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
-    if text.contains("secondary rate limit") {
+    if names_secondary_limit(&String::from_utf8_lossy(&bytes)) {
         parts
             .headers
             .insert(SECONDARY_LIMIT_HEADER, http::HeaderValue::from_static("1"));
@@ -785,5 +791,32 @@ fn redact_strings(value: &mut serde_json::Value, redactor: &Redactor) {
             map.values_mut().for_each(|v| redact_strings(v, redactor))
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secondary_limits_are_recognised_in_both_of_githubs_wordings() {
+        let recorded = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/github/error-403-secondary-rate-limit.json"
+        ))
+        .unwrap();
+        assert!(names_secondary_limit(&recorded));
+        assert!(names_secondary_limit(
+            r#"{"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#
+        ));
+        let primary = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/github/error-403-rate-limit.json"
+        ))
+        .unwrap();
+        assert!(!names_secondary_limit(&primary), "{primary}");
+        assert!(!names_secondary_limit(
+            r#"{"message": "Resource not accessible by integration"}"#
+        ));
     }
 }

@@ -82,6 +82,8 @@ pub(super) struct SearchHit {
     updated_at: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(default)]
     pull_request: Option<serde_json::Value>,
+    #[serde(default)]
+    closed_by: Option<User>,
 }
 
 #[derive(serde::Deserialize)]
@@ -107,8 +109,59 @@ impl From<SearchHit> for Issue {
             created_at: h.created_at,
             updated_at: h.updated_at,
             pull_request: h.pull_request,
-            closed_by: None,
+            closed_by: h.closed_by,
         }
+    }
+}
+
+/// An issue from a listing: octocrab's model, or, when it refuses the item (an enum value newer
+/// than it knows, a user field GitHub Enterprise leaves out), the lenient model of search hits.
+/// One odd item must not fail a whole listing: that would hide the daily issue, or the bot's
+/// comments, and stop every command that reads them.
+pub(super) fn issue_from(value: &serde_json::Value) -> Result<Issue, serde_json::Error> {
+    use serde::Deserialize;
+    match octo::issues::Issue::deserialize(value) {
+        Ok(issue) => Ok(issue.into()),
+        Err(strict) => SearchHit::deserialize(value)
+            .map(Issue::from)
+            .map_err(|_| strict),
+    }
+}
+
+/// A comment the lenient way (see [`issue_from`]): what the readers need and nothing more.
+#[derive(serde::Deserialize)]
+struct CommentWire {
+    id: CommentId,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    user: Option<User>,
+    #[serde(default)]
+    html_url: String,
+    #[serde(default)]
+    author_association: Option<String>,
+    #[serde(default)]
+    created_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    updated_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A comment from a listing: octocrab's model, or the lenient one when it refuses the item.
+pub(super) fn comment_from(value: &serde_json::Value) -> Result<Comment, serde_json::Error> {
+    use serde::Deserialize;
+    match octo::issues::Comment::deserialize(value) {
+        Ok(comment) => Ok(comment.into()),
+        Err(strict) => CommentWire::deserialize(value)
+            .map(|c| Comment {
+                id: c.id,
+                body: c.body.unwrap_or_default(),
+                user: c.user,
+                html_url: c.html_url,
+                author_association: c.author_association,
+                created_at: c.created_at,
+                updated_at: c.updated_at,
+            })
+            .map_err(|_| strict),
     }
 }
 
@@ -237,6 +290,36 @@ mod tests {
             .into_iter()
             .map(|mut e| e["response"].take())
             .collect()
+    }
+
+    #[test]
+    fn an_item_octocrabs_model_refuses_is_read_leniently_and_one_broken_item_still_fails() {
+        let mut issue = body("issue.json");
+        issue["state_reason"] = "reopened_by_a_future_feature".into();
+        issue["user"]
+            .as_object_mut()
+            .unwrap()
+            .retain(|k, _| k == "login" || k == "id");
+        let number = issue["number"].as_u64().unwrap();
+        assert!(
+            serde_json::from_value::<octo::issues::Issue>(issue.clone()).is_err(),
+            "the strict model refuses it"
+        );
+        let read = issue_from(&issue).expect("read leniently");
+        assert_eq!(read.number, IssueNumber::new(number));
+        assert_eq!(read.title, issue["title"].as_str().unwrap());
+        assert!(read.user.is_some_and(|u| !u.login.is_empty()));
+
+        let mut comment = list::<Value>("issue-comments-list.json", None).remove(0);
+        comment["user"]
+            .as_object_mut()
+            .unwrap()
+            .retain(|k, _| k == "login" || k == "id");
+        let read = comment_from(&comment).expect("read leniently");
+        assert_eq!(read.body, comment["body"].as_str().unwrap_or_default());
+
+        // Without even a number, an item is not an issue: an error, not a silent gap.
+        assert!(issue_from(&serde_json::json!({"title": "x"})).is_err());
     }
 
     /// What each recorded file is, and how the client reads it. A file missing here fails the
