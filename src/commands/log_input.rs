@@ -46,8 +46,20 @@ fn looks_like_utf16(head: &[u8]) -> bool {
     zero_at(0).max(zero_at(1)) * 10 >= pairs * 9
 }
 
+/// Compressions opened inside one another, at most (a gzip of a gzip is still a download).
+const MAX_NESTING: usize = 2;
+
 /// The input as text to analyse, or why it is not a job log (a usage error, exit 2).
-pub(crate) fn open(mut reader: Box<dyn Read>, name: &str) -> anyhow::Result<Box<dyn Read>> {
+pub(crate) fn open(reader: Box<dyn Read>, name: &str) -> anyhow::Result<Box<dyn Read>> {
+    open_nested(reader, name, 0)
+}
+
+/// [`open`], `depth` compressions deep: what a gzip holds is told apart like the file itself.
+fn open_nested(
+    mut reader: Box<dyn Read>,
+    name: &str,
+    depth: usize,
+) -> anyhow::Result<Box<dyn Read>> {
     let mut head = Vec::with_capacity(SNIFF);
     (&mut reader)
         .take(SNIFF as u64)
@@ -57,7 +69,15 @@ pub(crate) fn open(mut reader: Box<dyn Read>, name: &str) -> anyhow::Result<Box<
     let whole: Chain<Cursor<Vec<u8>>, Box<dyn Read>> = Cursor::new(head).chain(reader);
     match kind {
         Kind::Text => Ok(Box::new(whole)),
-        Kind::Gzip => Ok(Box::new(flate2::read::MultiGzDecoder::new(whole))),
+        Kind::Gzip if depth < MAX_NESTING => open_nested(
+            Box::new(flate2::read::MultiGzDecoder::new(whole)),
+            &format!("{name} (decompressed)"),
+            depth + 1,
+        ),
+        Kind::Gzip => Err(UsageError(format!(
+            "{name} is compressed again: decompress it before passing it"
+        ))
+        .into()),
         Kind::Utf16WithBom => Ok(Box::new(
             encoding_rs_io::DecodeReaderBytesBuilder::new()
                 .bom_sniffing(true)
@@ -101,6 +121,35 @@ mod tests {
 
         assert_eq!(read_all(text.as_bytes().to_vec()).unwrap(), text);
         assert_eq!(read_all(Vec::new()).unwrap(), "");
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn what_a_gzip_holds_is_told_apart_like_a_file() {
+        let text = "2026-11-24T01:00:00Z ##[error]Process completed with exit code 1.\n";
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(read_all(gzip(&utf16)).unwrap(), text);
+        assert_eq!(read_all(gzip(&gzip(text.as_bytes()))).unwrap(), text);
+        let binary = [b"\x7fELF".as_slice(), &[0u8; 64], &[7u8; 64]].concat();
+        let err = read_all(gzip(&binary)).unwrap_err().to_string();
+        assert!(
+            err.contains("x.log (decompressed) looks like a binary file"),
+            "{err}"
+        );
+        let err = read_all(gzip(&gzip(&gzip(text.as_bytes()))))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("compressed again"), "{err}");
+        let err = read_all(vec![0x1f, 0x8b, 8, 0, 1, 2, 3])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot read x.log (decompressed)"), "{err}");
     }
 
     #[test]
