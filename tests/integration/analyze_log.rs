@@ -535,3 +535,40 @@ fn inputs_that_are_not_plain_logs_are_read_as_what_they_are_or_refused() {
         assert!(out.stdout.is_empty(), "{out}");
     }
 }
+
+#[test]
+fn an_error_in_the_unread_rest_of_a_long_line_is_named_in_the_report() {
+    let log = format!(
+        "2026-11-24T05:00:00.0000000Z ##[group]Run python3 run_suite.py\n\
+         2026-11-24T05:00:01.0000000Z {} RuntimeError: HIP out of memory. Tried to allocate 2.00 GiB\n\
+         2026-11-24T05:00:02.0000000Z ##[error]Process completed with exit code 1.\n",
+        "progress ".repeat(3000)
+    );
+    let out = Test::new()
+        .args(["analyze-log", "-"])
+        .stdin(log.clone())
+        .success();
+    let section = out
+        .stdout
+        .split("### Lines Cut Short\n\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no section:\n{}", out.stdout));
+    assert!(
+        section.contains("- line 2: `RuntimeError: HIP out of memory. Tried to allocate 2.00 GiB`"),
+        "{section}"
+    );
+    let json = Test::new()
+        .args(["--format", "json", "analyze-log", "-"])
+        .stdin(log)
+        .success();
+    let value: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["cut_lines"][0]["line"], 2, "{value}");
+
+    // A long line whose rest is harmless is not mentioned.
+    let quiet = format!("{}\nok\n", "x".repeat(40_000));
+    let out = Test::new()
+        .args(["analyze-log", "-"])
+        .stdin(quiet)
+        .success();
+    assert!(!out.stdout.contains("Lines Cut Short"), "{}", out.stdout);
+}

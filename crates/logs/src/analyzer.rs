@@ -222,6 +222,14 @@ impl Analyzer {
         if pseudo_line {
             self.line(b"", 0);
         }
+        let cut_lines: Vec<crate::CutLine> = lines
+            .take_cut_errors()
+            .into_iter()
+            .map(|c| crate::CutLine {
+                line: c.line,
+                text: cut(&String::from_utf8_lossy(&c.text), PREVIEW_CHARS),
+            })
+            .collect();
         if self.segment.count > 0 {
             let name = match self.segment.name.take() {
                 Some(n) if !n.is_empty() => n,
@@ -300,6 +308,7 @@ impl Analyzer {
             reason_line: verdict.line,
             signatures,
             error_context: self.error_context,
+            cut_lines,
         }
     }
 

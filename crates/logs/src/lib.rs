@@ -94,6 +94,19 @@ pub struct LogAnalysis {
     /// message (`Error response from daemon`, `ERROR: No matching distribution`) explains a
     /// failure that no exception line does.
     pub error_context: Vec<Evidence>,
+    /// Lines longer than the analysed prefix whose unread part held an error word, so a
+    /// report can say what it could not read (absent from older output).
+    #[serde(default)]
+    pub cut_lines: Vec<CutLine>,
+}
+
+/// A line cut at the analysed prefix whose cut part held an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CutLine {
+    /// 1-based line in the whole log.
+    pub line: u64,
+    /// The cut part from the error word on, at most 200 characters.
+    pub text: String,
 }
 
 /// One segment of the log, split as the original bot split it.

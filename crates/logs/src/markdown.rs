@@ -131,6 +131,17 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
         out.push('\n');
     }
 
+    if !a.cut_lines.is_empty() {
+        out.push_str(&format!(
+            "### Lines Cut Short\n\nOnly the first {} KiB of a line are analysed; the unread rest of these held an error:\n\n",
+            crate::linebuf::MAX_LINE / 1024
+        ));
+        for c in a.cut_lines.iter().take(TAIL_SHOWN) {
+            out.push_str(&format!("- line {}: {}\n", c.line, code(&c.text, false)));
+        }
+        out.push('\n');
+    }
+
     // Without failed tests, the lines before the first error annotation are often the
     // message that explains it (a daemon or pip error that is no exception).
     if a.failed_tests.is_empty() && !a.error_context.is_empty() {
