@@ -117,7 +117,7 @@ pub enum Command {
     DailySummary(DailySummaryArgs),
     /// Update the per-workflow failure tracker issues (not built yet).
     FailureTracker(FailureTrackerArgs),
-    /// Analyse a GitHub Actions run or job given by URL (not built yet).
+    /// Analyse a GitHub Actions run or job given by URL.
     AnalyzeUrl(AnalyzeUrlArgs),
     /// Review a pull request (not built yet).
     ReviewPr(ReviewPrArgs),

@@ -52,11 +52,17 @@ fn newest_commit(analyses: &[JobAnalysis]) -> Option<&CommitSha> {
 }
 
 /// The per-job prompt: the task line and the facts the agent needs, one per line. The token
-/// appears only as the variable name `$GH_PAT`, never as a value.
+/// appears only as the variable name `$GH_PAT`, never as a value. The event filter is the
+/// run's own event, so the agent compares the job with runs of the same kind (a nightly with
+/// nightlies, a push with pushes); `schedule` when GitHub did not say.
 pub fn job_prompt(request: &JobRequest<'_>, api_url: &str) -> String {
     let job = request.job;
+    let event = match request.run.event.trim() {
+        "" => "schedule",
+        event => event,
+    };
     format!(
-        "Task: Job Failure Analysis\nJob: {}\nRun: {}\nJob ID: {}\nCommit SHA: {}\nWorkflow file: {}\nEvent filter: schedule\nLog URL: {}/repos/{}/actions/jobs/{}/logs\nSource: current directory\nGitHub API token: $GH_PAT\n",
+        "Task: Job Failure Analysis\nJob: {}\nRun: {}\nJob ID: {}\nCommit SHA: {}\nWorkflow file: {}\nEvent filter: {event}\nLog URL: {}/repos/{}/actions/jobs/{}/logs\nSource: current directory\nGitHub API token: $GH_PAT\n",
         job.name,
         request.run.html_url,
         job.id,
@@ -231,7 +237,7 @@ mod tests {
         .unwrap();
         let run: WorkflowRun = serde_json::from_value(serde_json::json!({
             "id": 9, "html_url": "https://github.com/sgl-project/sglang/actions/runs/9",
-            "head_sha": "abc123", "created_at": "2026-11-24T00:00:00Z", "event": "schedule"
+            "head_sha": "abc123", "created_at": "2026-11-24T00:00:00Z", "event": "workflow_dispatch"
         }))
         .unwrap();
         let job: Job =
@@ -254,7 +260,7 @@ mod tests {
                 "Job ID: 77",
                 "Commit SHA: abc123",
                 "Workflow file: nightly-test-amd.yml",
-                "Event filter: schedule",
+                "Event filter: workflow_dispatch",
                 "Log URL: https://api.github.com/repos/sgl-project/sglang/actions/jobs/77/logs",
                 "Source: current directory",
                 "GitHub API token: $GH_PAT",

@@ -9,6 +9,7 @@ use crate::github::{Client, ClientOptions, RetryPolicy};
 use crate::redact::Redactor;
 
 mod analyze_log;
+mod analyze_url;
 mod backends;
 mod config_cmd;
 mod ensure_daily_issue;
@@ -27,6 +28,9 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
             cli.global.format,
             &Redactor::new(resolved.config.secrets.values()),
         ),
+        Command::AnalyzeUrl(args) => {
+            analyze_url::run(args, &resolved.config, cli.global.format).await
+        }
         Command::Monitor(_) => {
             let analyst = backends::analyst_for(&resolved.config).await?;
             monitor::run(&resolved.config, cli.global.format, analyst.as_ref()).await

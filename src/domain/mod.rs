@@ -5,6 +5,7 @@
 //! parsed [`RepoName`], and a status GitHub invents tomorrow is an `Unknown` variant rather
 //! than a failed tick. This is the lowest layer next to `logs`: it imports nothing of ours.
 
+mod actions_url;
 mod ids;
 mod issue_ref;
 pub mod lenient;
@@ -14,6 +15,7 @@ mod signature;
 mod status;
 mod time;
 
+pub use actions_url::{parse_actions_url, web_hosts, ActionsTarget};
 pub use ids::{CommentId, IssueNumber, JobId, ReactionId, RunId};
 pub use issue_ref::IssueRef;
 pub use repo::{RepoName, RepoNameError};

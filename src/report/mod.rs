@@ -8,6 +8,7 @@ pub mod daily;
 pub mod extract;
 pub mod located;
 pub mod markers;
+pub mod on_demand;
 #[cfg(test)]
 mod robustness;
 pub mod sections;

@@ -6,6 +6,7 @@
 
 mod agent_backend;
 mod analyze_log;
+mod analyze_url;
 mod api_backend;
 mod claude_cli;
 mod cli;
