@@ -11,6 +11,7 @@ use crate::redact::Redactor;
 mod analyze_log;
 mod backends;
 mod config_cmd;
+mod daily_summary;
 mod ensure_daily_issue;
 mod log_input;
 pub mod monitor;
@@ -27,9 +28,29 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
             cli.global.format,
             &Redactor::new(resolved.config.secrets.values()),
         ),
-        Command::Monitor(_) => {
+        Command::Monitor(args) => {
             let analyst = backends::analyst_for(&resolved.config).await?;
-            monitor::run(&resolved.config, cli.global.format, analyst.as_ref()).await
+            // A `--workflows` list makes this process one of several (a matrix job).
+            let handles_all = args.workflows.is_none();
+            monitor::run(
+                &resolved.config,
+                cli.global.format,
+                analyst.as_ref(),
+                handles_all,
+            )
+            .await
+        }
+        Command::DailySummary(args) => {
+            require_token(&resolved.config)?;
+            require_bot_repo(&resolved.config)?;
+            let analyst = backends::analyst_for(&resolved.config).await?;
+            daily_summary::run(
+                &resolved.config,
+                args.date,
+                cli.global.format,
+                analyst.as_ref(),
+            )
+            .await
         }
         Command::Completions(args) => {
             use clap::CommandFactory;

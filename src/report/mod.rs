@@ -11,6 +11,11 @@ pub mod markers;
 #[cfg(test)]
 mod robustness;
 pub mod sections;
+pub mod summary_block;
+pub mod summary_builtin;
+pub mod summary_clusters;
+pub mod summary_facts;
+pub mod summary_output;
 pub mod tracker;
 pub mod tracker_state;
 

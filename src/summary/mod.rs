@@ -1,0 +1,222 @@
+//! The daily cross-workflow summary: gathers the day's analyses (the bot's own comments), the
+//! workflows' runs and yesterday's summary, asks the backend chain only when those inputs
+//! changed (their digest is kept in the block), and publishes the result into the daily
+//! issue's body, then removes the bot's legacy summary comments.
+
+pub mod gather;
+pub mod publish;
+pub mod yesterday;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::analysis::{Backend, DailySummaryRequest, SummaryLimits};
+use crate::daily_issue::{self, reports};
+use crate::domain::{Day, IssueNumber, RepoName};
+use crate::github::Client;
+use crate::report::daily::seeded_body;
+use crate::report::summary_block;
+use crate::report::summary_builtin::previous_day;
+use crate::report::summary_clusters::{clusters, compare, refs, ClusterRef};
+use crate::report::summary_facts::SummaryFacts;
+use publish::{Cleanup, Content};
+
+/// Hidden list entries kept per cluster (the list must leave room for the summary).
+const MEMBERS_KEPT: usize = 8;
+/// Clusters kept in the hidden list.
+const CLUSTERS_KEPT: usize = 300;
+
+/// What one summary run is about.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub bot_repo: RepoName,
+    pub upstream: RepoName,
+    /// The monitored workflows, in report order.
+    pub workflows: Vec<String>,
+    pub label: String,
+    pub branch: String,
+    pub date: Day,
+    /// Whether `date` is today (today's issue must be open; a past one may be closed).
+    pub is_today: bool,
+    /// `YYYY-MM-DD HH:MM UTC`.
+    pub snapshot: String,
+    pub limits: SummaryLimits,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// No daily issue for the date: nothing written.
+    NoIssue,
+    /// The issue holds no analysis: nothing written, nothing cleaned up.
+    NoAnalyses,
+    /// The inputs digest equals the block's: no backend asked, nothing written.
+    Unchanged,
+    /// The block was written (or, in a dry run, would have been).
+    Published,
+}
+
+/// What a run did, for logs and `--format json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub date: String,
+    pub issue: Option<IssueNumber>,
+    pub outcome: Outcome,
+    pub analyses: usize,
+    pub digest: Option<String>,
+    pub producer: Option<String>,
+    pub note: Option<String>,
+    /// The body written (or that would be written).
+    pub body: Option<String>,
+    pub patched: bool,
+    pub repaired: bool,
+    pub cleanup: Option<Cleanup>,
+}
+
+impl Report {
+    fn new(options: &Options, issue: Option<IssueNumber>, outcome: Outcome) -> Self {
+        Report {
+            date: options.date.to_string(),
+            issue,
+            outcome,
+            analyses: 0,
+            digest: None,
+            producer: None,
+            note: None,
+            body: None,
+            patched: false,
+            repaired: false,
+            cleanup: None,
+        }
+    }
+}
+
+/// Builds and publishes the summary of `options.date`.
+pub async fn run(client: &Client, analyst: &dyn Backend, options: &Options) -> Result<Report> {
+    let date = options.date.to_string();
+    let found = if options.is_today {
+        daily_issue::find(client, &options.bot_repo, &options.label, &date).await?
+    } else {
+        daily_issue::find_past(client, &options.bot_repo, &options.label, &date).await?
+    };
+    let Some(issue) = found else {
+        tracing::info!(
+            "no daily issue for {date} in {}; nothing to summarise",
+            options.bot_repo
+        );
+        return Ok(Report::new(options, None, Outcome::NoIssue));
+    };
+    let number = issue.number;
+    let login = client
+        .authenticated_user()
+        .await
+        .context("cannot tell which account the token belongs to")?
+        .login;
+    let day = reports::read(client, &options.bot_repo, issue, &login, &options.workflows).await?;
+    let mut report = Report::new(options, Some(number), Outcome::NoAnalyses);
+    report.analyses = day.total();
+    if day.total() == 0 {
+        tracing::info!(
+            "{}#{number} holds no analysis yet; nothing to summarise",
+            options.bot_repo
+        );
+        return Ok(report);
+    }
+    let facts = gather_facts(client, options, &login, number, day.workflows).await;
+    let digest = facts.digest();
+    report.digest = Some(digest.clone());
+    let existing = summary_block::inner(&day.issue.body).and_then(summary_block::digest);
+    if existing == Some(digest.as_str()) {
+        tracing::info!("the summary's inputs are unchanged (digest {digest}); no backend asked, nothing written");
+        report.outcome = Outcome::Unchanged;
+        report.cleanup = Some(publish::cleanup(client, &options.bot_repo, number, &login).await);
+        return Ok(report);
+    }
+    let content = summarise(analyst, options, &facts, digest).await?;
+    report.producer = Some(content.producer.clone());
+    report.note = content.note.clone();
+    let seeded = seeded_body(&date, &options.upstream.to_string(), &options.workflows);
+    let published = publish::publish(client, &options.bot_repo, number, &content, &seeded).await?;
+    report.outcome = Outcome::Published;
+    report.patched = published.patched;
+    report.repaired = published.repaired;
+    report.body = Some(published.body);
+    report.cleanup = Some(publish::cleanup(client, &options.bot_repo, number, &login).await);
+    Ok(report)
+}
+
+/// Yesterday, the runs and the "passed later" facts around the day's analyses.
+async fn gather_facts(
+    client: &Client,
+    options: &Options,
+    login: &str,
+    issue: IssueNumber,
+    workflows: Vec<(String, Vec<crate::report::JobAnalysis>)>,
+) -> SummaryFacts {
+    let before = previous_day(options.date);
+    let y = yesterday::lookup(client, &options.bot_repo, &options.label, before, login).await;
+    let runs = gather::runs(
+        client,
+        &options.upstream,
+        &options.workflows,
+        &options.branch,
+        options.date,
+    )
+    .await;
+    let today = clusters(&workflows);
+    let gone: Vec<ClusterRef> = y
+        .clusters
+        .as_deref()
+        .map(|list| compare(&today, list, &Default::default()).not_seen)
+        .unwrap_or_default();
+    let passed_later = gather::passed_later(client, &options.upstream, &gone, &runs).await;
+    SummaryFacts {
+        date: options.date,
+        snapshot: options.snapshot.clone(),
+        upstream: options.upstream.to_string(),
+        issue: issue.get(),
+        runs: gather::tallies(&options.workflows, &runs, options.date),
+        workflows,
+        yesterday_text: y.text,
+        yesterday_clusters: y.clusters,
+        passed_later,
+    }
+}
+
+/// Asks the chain for the summary text and prepares the block's content.
+async fn summarise(
+    analyst: &dyn Backend,
+    options: &Options,
+    facts: &SummaryFacts,
+    digest: String,
+) -> Result<Content> {
+    let date = options.date.to_string();
+    let request = DailySummaryRequest {
+        date: &date,
+        snapshot: &options.snapshot,
+        issue: facts.issue,
+        workflows: &facts.workflows,
+        yesterday: facts.yesterday_text.as_deref(),
+        facts,
+        limits: options.limits,
+    };
+    let produced = analyst
+        .daily_summary(request)
+        .await
+        .context("no backend produced the daily summary")?;
+    let mut list = refs(&clusters(&facts.workflows));
+    list.truncate(CLUSTERS_KEPT);
+    for c in &mut list {
+        c.members.truncate(MEMBERS_KEPT);
+    }
+    let json = serde_json::to_string(&list).context("cluster list")?;
+    Ok(Content {
+        summary: produced.value,
+        producer: produced.producer,
+        note: produced.note,
+        digest,
+        clusters_json: json,
+        snapshot: options.snapshot.clone(),
+    })
+}
