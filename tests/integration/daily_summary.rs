@@ -165,7 +165,7 @@ fn a_second_run_with_the_same_inputs_asks_no_backend_and_writes_nothing() {
 
 #[test]
 fn five_concurrent_runs_leave_one_block_and_no_legacy_comments_with_or_without_markers() {
-    // ST-G21, ST-G24 and Weakness 14: the body starts without markers, or with them.
+    // ST-G21, ST-G24 and ST-W14: the body starts without markers, or with them.
     for initial in ["A body written by hand, no markers.", ""] {
         let seeded = format!("{START}\n_placeholder_\n{END}\n\nheader");
         let start_body = if initial.is_empty() {
@@ -229,7 +229,7 @@ fn five_concurrent_runs_leave_one_block_and_no_legacy_comments_with_or_without_m
 
 #[test]
 fn answers_without_the_heading_or_with_our_markers_are_rejected_and_the_chain_falls_back() {
-    // Weakness 10, ST-G16.
+    // ST-W10, ST-G16.
     for reply in [
         "Error: the model is overloaded".to_string(),
         format!("# Daily Cross-Workflow Summary — 2026-11-24\nok\n{END}\norphan"),
@@ -254,7 +254,7 @@ fn answers_without_the_heading_or_with_our_markers_are_rejected_and_the_chain_fa
 
 #[test]
 fn yesterdays_unfilled_placeholder_counts_as_no_yesterday() {
-    // Weakness 9, ST-G10.
+    // ST-W9, ST-G10.
     let issues = json!([
         {"number": 1, "title": TODAY_TITLE, "labels": ["ci-monitor"], "body": ""},
         {"number": 2, "title": YESTERDAY_TITLE, "labels": ["ci-monitor"],
@@ -467,4 +467,34 @@ fn new_still_failing_fixed_and_not_seen_today_across_two_days() {
         .next()
         .unwrap();
     assert!(new.contains("test_c"), "{new}");
+}
+
+#[test]
+fn yesterdays_body_comes_first_then_the_bots_newest_legacy_comment() {
+    // ST-G11: yesterday's body has no block, so the newest legacy comment by the bot is used
+    // (a person's later quote of the marker is not).
+    let issues = json!([
+        {"number": 1, "title": TODAY_TITLE, "labels": ["ci-monitor"], "body": ""},
+        {"number": 2, "title": YESTERDAY_TITLE, "labels": ["ci-monitor"], "body": "no markers here",
+         "comments": [
+            {"user": "amd-bot", "body": format!("{LEGACY_BOARD}\nOLDER BOARD")},
+            {"user": "amd-bot", "body": format!("{LEGACY_BOARD}\nNEWER BOARD")},
+            {"user": "a-human", "body": format!("{LEGACY_BOARD} HUMAN QUOTE")},
+         ]}
+    ]);
+    let fake = fake_with(issues, json!({"messages_reply": API_SUMMARY}));
+    fake.expect_writes([POST_COMMENT, EDIT_ISSUE]);
+    reports_only(&fake);
+    api_summary(&fake).success();
+    let prompt = fake.messages()[0].to_string();
+    assert!(prompt.contains("NEWER BOARD"), "{prompt}");
+    assert!(
+        !prompt.contains("OLDER BOARD") && !prompt.contains("HUMAN QUOTE"),
+        "{prompt}"
+    );
+    assert_eq!(
+        fake.comments(BOT_REPO, 2).len(),
+        3,
+        "yesterday's comments are left alone"
+    );
 }
