@@ -23,8 +23,8 @@ use publish::{Cleanup, Content};
 
 /// Hidden list entries kept per cluster (the list must leave room for the summary).
 const MEMBERS_KEPT: usize = 8;
-/// Clusters kept in the hidden list.
-const CLUSTERS_KEPT: usize = 300;
+/// Characters the hidden cluster list may take in the body (a third of GitHub's limit).
+const LIST_CHARS: usize = 20_000;
 
 /// What one summary run is about.
 #[derive(Debug, Clone)]
@@ -205,12 +205,7 @@ async fn summarise(
         .daily_summary(request)
         .await
         .context("no backend produced the daily summary")?;
-    let mut list = refs(&clusters(&facts.workflows));
-    list.truncate(CLUSTERS_KEPT);
-    for c in &mut list {
-        c.members.truncate(MEMBERS_KEPT);
-    }
-    let json = serde_json::to_string(&list).context("cluster list")?;
+    let json = hidden_list(&clusters(&facts.workflows));
     Ok(Content {
         summary: produced.value,
         producer: produced.producer,
@@ -219,4 +214,91 @@ async fn summarise(
         clusters_json: json,
         snapshot: options.snapshot.clone(),
     })
+}
+
+/// The hidden cluster list's JSON: each cluster's first jobs, and clusters (fewest jobs last)
+/// dropped until it fits in [`LIST_CHARS`]; a dropped cluster reads as new tomorrow.
+fn hidden_list(today: &[crate::report::summary_clusters::Cluster]) -> String {
+    let mut list = refs(today);
+    for c in &mut list {
+        c.members.truncate(MEMBERS_KEPT);
+    }
+    loop {
+        let json = serde_json::to_string(&list).expect("cluster list serialises");
+        if json.chars().count() <= LIST_CHARS || list.is_empty() {
+            return json;
+        }
+        let keep = list.len() * LIST_CHARS / json.chars().count();
+        list.truncate(keep.min(list.len() - 1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{JobId, SignatureKey};
+    use crate::report::summary_facts::{tally, SummaryFacts};
+    use crate::report::JobAnalysis;
+    use crate::report::{summary_block, summary_builtin};
+
+    #[test]
+    fn three_hundred_failing_tests_fit_in_one_body_with_their_list() {
+        let analyses: Vec<JobAnalysis> = (0..300u64)
+            .map(|i| {
+                let sig = format!(
+                    "v2:failed:registered/t_{i}.py::TestLong::test_{i}:AssertionError:{}",
+                    "x".repeat(60)
+                );
+                JobAnalysis {
+                    job_id: JobId::new(1000 + i),
+                    job_name: format!("stage-{i}-test-amd (linux-mi325-gpu-{i}, {i})"),
+                    run_url: "https://github.com/sgl-project/sglang/actions/runs/9".into(),
+                    analysis: format!(
+                        "### Failure Cluster
+
+- `{sig}`
+"
+                    ),
+                    signatures: vec![SignatureKey::of(&sig).unwrap()],
+                    ..JobAnalysis::default()
+                }
+            })
+            .collect();
+        let date = "2026-11-24".parse().unwrap();
+        let facts = SummaryFacts {
+            date,
+            snapshot: "2026-11-24 06:00 UTC".into(),
+            upstream: "sgl-project/sglang".into(),
+            issue: 1,
+            runs: vec![tally("pr.yml", &[], date)],
+            workflows: vec![("pr.yml".into(), analyses)],
+            yesterday_text: None,
+            yesterday_clusters: None,
+            passed_later: Default::default(),
+        };
+        let today = clusters(&facts.workflows);
+        let json = hidden_list(&today);
+        assert!(json.chars().count() <= LIST_CHARS);
+        assert!(crate::report::summary_clusters::read_refs(&json).is_some_and(|l| l.len() > 50));
+        let content = Content {
+            summary: summary_builtin::render(&facts),
+            producer: "builtin".into(),
+            note: None,
+            digest: facts.digest(),
+            clusters_json: json,
+            snapshot: facts.snapshot.clone(),
+        };
+        let body = publish::new_body(
+            "",
+            &content,
+            &seeded_body("2026-11-24", "sgl-project/sglang", &[]),
+        );
+        assert!(
+            body.chars().count() <= crate::github::MAX_BODY_CHARS,
+            "{}",
+            body.chars().count()
+        );
+        assert_eq!(summary_block::count(&body), 1);
+        assert!(summary_block::digest(summary_block::inner(&body).unwrap()).is_some());
+    }
 }
