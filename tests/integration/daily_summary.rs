@@ -589,3 +589,25 @@ fn an_agent_answer_echoing_our_end_marker_is_refused_and_the_builtin_summary_pub
         "{after}"
     );
 }
+
+#[test]
+fn an_unchanged_summary_is_not_written_but_the_legacy_cleanup_still_runs() {
+    // ST-G23: the same inputs on a copy of the issue, plus a legacy comment by the bot.
+    let fake = fake_with(today_issue("", json!([])), json!({}));
+    fake.expect_writes([POST_COMMENT, EDIT_ISSUE]);
+    reports_only(&fake);
+    summary(&fake).success();
+    let written = body(&fake, 1);
+    let mut comments: Vec<serde_json::Value> = fake
+        .comments(BOT_REPO, 1)
+        .into_iter()
+        .map(|c| json!({"user": c.author, "body": c.body}))
+        .collect();
+    comments.push(json!({"user": "amd-bot", "body": format!("{LEGACY_BOARD}\nold board")}));
+    let copy = fake_with(today_issue(&written, json!(comments)), json!({}));
+    copy.expect_writes([DELETE_COMMENT]);
+    summary(&copy).stderr_contains("unchanged").success();
+    assert_eq!(writes(&copy).len(), 1, "{:?}", writes(&copy));
+    assert!(writes(&copy)[0].starts_with("DELETE "));
+    assert_eq!(body(&copy, 1), written);
+}
