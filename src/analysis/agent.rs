@@ -197,7 +197,8 @@ impl AgentAnalyst {
         })?;
         let answer = self
             .run_task(
-                "daily-summary",
+                // Per process: two summaries on one machine never share a worktree.
+                &format!("daily-summary-{}", std::process::id()),
                 commit,
                 &summary_prompt::agent_prompt(&request),
                 &summary_prompt::agent_context(&request),

@@ -58,10 +58,13 @@ pub fn render(facts: &SummaryFacts) -> String {
         .yesterday_clusters
         .as_deref()
         .map(|y| compare(&today, y, &facts.passed_later));
-    let ids: Vec<String> = (1..=today.len()).map(|i| format!("R{i}")).collect();
     let mut order: Vec<usize> = (0..today.len()).collect();
-    // New clusters first, then the clustering order (most jobs first).
+    // New clusters first, then the clustering order (most jobs first); IDs in that order.
     order.sort_by_key(|&i| !is_new(cmp.as_ref(), &today[i].key));
+    let mut ids = vec![String::new(); today.len()];
+    for (rank, &i) in order.iter().enumerate() {
+        ids[i] = format!("R{}", rank + 1);
+    }
     let mut out = format!(
         "# Daily Cross-Workflow Summary — {}\n**Snapshot**: {} · Only completed runs counted · Built from the saved failure signatures (builtin, no LLM)\n\n",
         facts.date, facts.snapshot

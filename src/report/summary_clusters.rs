@@ -104,7 +104,7 @@ fn failures_of(wf: &str, a: &JobAnalysis) -> Vec<(String, String, Failure)> {
             .map(|key| {
                 let text = texts.get(key);
                 let row = text.and_then(|t| tests.iter().find(|r| names_row(t, r)));
-                let name = text.cloned().unwrap_or_else(|| key.to_string());
+                let name = text.map_or_else(|| key.to_string(), |t| display_name(t));
                 (key.to_string(), name, failure(wf, a, row))
             })
             .collect();
@@ -129,6 +129,44 @@ fn failures_of(wf: &str, a: &JobAnalysis) -> Vec<(String, String, Failure)> {
         ),
     };
     vec![(key, name, failure(wf, a, None))]
+}
+
+/// A signature text as people read it: `file::Class::test — Exception: message` for a test
+/// (`v2:<kind>:<id>:<exception>:<message>`), `<category>: <text>` for another failure.
+pub fn display_name(signature: &str) -> String {
+    let mut parts = signature.splitn(3, ':');
+    let (_version, kind, rest) = (parts.next(), parts.next().unwrap_or(""), parts.next());
+    let Some(rest) = rest else {
+        return signature.to_string();
+    };
+    // The id ends at the first single `:` (its own separators are `::`).
+    let bytes = rest.as_bytes();
+    let single = (0..bytes.len()).find(|&i| {
+        bytes[i] == b':' && bytes.get(i + 1) != Some(&b':') && (i == 0 || bytes[i - 1] != b':')
+    });
+    let Some(at) = single.filter(|_| rest.contains("::") || rest.contains(".py")) else {
+        return format!("{kind}: {rest}");
+    };
+    let (id, tail) = (&rest[..at], &rest[at + 1..]);
+    let (exception, message) = tail.split_once(':').unwrap_or((tail, ""));
+    let message = message.trim();
+    let what = if exception == "-" || message.starts_with(exception) {
+        message.to_string()
+    } else if message.is_empty() {
+        exception.to_string()
+    } else {
+        format!("{exception}: {message}")
+    };
+    let kind = if kind == "failed" {
+        String::new()
+    } else {
+        format!(" ({kind})")
+    };
+    if what.is_empty() {
+        format!("{id}{kind}")
+    } else {
+        format!("{id}{kind} — {what}")
+    }
 }
 
 /// Whether a signature text (`v2:<kind>:<file>::<Class>::<function>:…`) is about a table row
@@ -344,7 +382,7 @@ mod tests {
         let cs = clusters(&workflows);
         let a = &cs[0];
         assert_eq!(a.key, SignatureKey::of(SIG_A).unwrap().to_string());
-        assert_eq!(a.name, SIG_A);
+        assert_eq!(a.name, "registered/a.py::C::test_a — AssertionError: boom");
         assert_eq!(a.workflows().len(), 2);
         assert_eq!(a.failures[0].file, "registered/a.py");
         assert_eq!(a.failures[0].function, "test_a");
@@ -355,6 +393,25 @@ mod tests {
         assert!(keys.contains("cluster:hip oom on gpu <id>"), "{keys:?}");
         assert!(keys.contains("job:pr.yml:p-4"), "{keys:?}");
         assert_eq!(cs.len(), 5);
+    }
+
+    #[test]
+    fn signature_texts_are_shown_as_test_and_error() {
+        assert_eq!(
+            display_name(
+                "v2:failed:srt/a.py::T::test_x:AssertionError:AssertionError: expected <n> got <n>"
+            ),
+            "srt/a.py::T::test_x — AssertionError: expected <n> got <n>"
+        );
+        assert_eq!(
+            display_name("v2:timed_out:srt/b.py::test_y:-:"),
+            "srt/b.py::test_y (timed_out)"
+        );
+        assert_eq!(
+            display_name("v2:gpu_error:hip error: out of memory"),
+            "gpu_error: hip error: out of memory"
+        );
+        assert_eq!(display_name("no version"), "no version");
     }
 
     #[test]
