@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::domain::Day;
 use crate::github::Client;
 use crate::redact::Redactor;
-use crate::summary::{self, Options, Outcome, Report};
+use crate::summary::{self, Options, Outcome, Prepared, Report};
 
 /// The summary's options from the configuration, for `date` (today when `None`).
 pub(crate) fn options(config: &Config, date: Option<NaiveDate>) -> Result<Options> {
@@ -43,16 +43,19 @@ pub(crate) fn options(config: &Config, date: Option<NaiveDate>) -> Result<Option
 
 /// Runs the command and prints what it did (the body it would write under `--dry-run`, the
 /// whole report with `--format json`). A failed publish is an error: exit 1 with the reason.
-pub(crate) async fn run(
-    config: &Config,
-    date: Option<NaiveDate>,
-    format: Format,
-    analyst: &dyn Backend,
-) -> Result<i32> {
+/// The backend chain is built only when the inputs changed (no agent probe or checkout fetch
+/// for a run that writes nothing).
+pub(crate) async fn run(config: &Config, date: Option<NaiveDate>, format: Format) -> Result<i32> {
     require_token(config)?;
     let options = options(config, date)?;
     let client = github_client(config)?;
-    let report = summary::run(&client, analyst, &options).await?;
+    let report = match summary::prepare(&client, &options).await? {
+        Prepared::Done(report) => report,
+        Prepared::Needed(pending) => {
+            let analyst = super::backends::analyst_for(config).await?;
+            summary::finish(&client, analyst.as_ref(), &options, pending).await?
+        }
+    };
     log(&report);
     let redactor = Redactor::new(config.secrets.values());
     match format {

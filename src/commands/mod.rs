@@ -41,16 +41,7 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
             .await
         }
         Command::DailySummary(args) => {
-            require_token(&resolved.config)?;
-            require_bot_repo(&resolved.config)?;
-            let analyst = backends::analyst_for(&resolved.config).await?;
-            daily_summary::run(
-                &resolved.config,
-                args.date,
-                cli.global.format,
-                analyst.as_ref(),
-            )
-            .await
+            daily_summary::run(&resolved.config, args.date, cli.global.format).await
         }
         Command::Completions(args) => {
             use clap::CommandFactory;

@@ -92,8 +92,36 @@ impl Report {
     }
 }
 
-/// Builds and publishes the summary of `options.date`.
+/// A summary whose inputs changed: what [`finish`] needs to ask a backend and publish.
+#[derive(Debug)]
+pub struct Pending {
+    report: Report,
+    facts: Box<SummaryFacts>,
+    login: String,
+    issue: IssueNumber,
+}
+
+/// Where [`prepare`] left off.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Nothing to ask a backend for (no issue, no analyses, unchanged inputs): done.
+    Done(Report),
+    /// The inputs changed: a backend is needed.
+    Needed(Pending),
+}
+
+/// Builds and publishes the summary of `options.date` with `analyst`.
 pub async fn run(client: &Client, analyst: &dyn Backend, options: &Options) -> Result<Report> {
+    match prepare(client, options).await? {
+        Prepared::Done(report) => Ok(report),
+        Prepared::Needed(pending) => finish(client, analyst, options, pending).await,
+    }
+}
+
+/// Reads the day's issue and gathers the facts; finishes at once (the cleanup included) when
+/// there is nothing to summarise or the inputs digest equals the block's, so the caller builds
+/// no backend (no agent probe, no checkout fetch) for a run that needs none.
+pub async fn prepare(client: &Client, options: &Options) -> Result<Prepared> {
     let date = options.date.to_string();
     let found = if options.is_today {
         daily_issue::find(client, &options.bot_repo, &options.label, &date).await?
@@ -105,7 +133,7 @@ pub async fn run(client: &Client, analyst: &dyn Backend, options: &Options) -> R
             "no daily issue for {date} in {}; nothing to summarise",
             options.bot_repo
         );
-        return Ok(Report::new(options, None, Outcome::NoIssue));
+        return Ok(Prepared::Done(Report::new(options, None, Outcome::NoIssue)));
     };
     let number = issue.number;
     let login = client
@@ -121,7 +149,7 @@ pub async fn run(client: &Client, analyst: &dyn Backend, options: &Options) -> R
             "{}#{number} holds no analysis yet; nothing to summarise",
             options.bot_repo
         );
-        return Ok(report);
+        return Ok(Prepared::Done(report));
     }
     let facts = gather_facts(client, options, &login, number, day.workflows).await;
     let digest = facts.digest();
@@ -131,18 +159,44 @@ pub async fn run(client: &Client, analyst: &dyn Backend, options: &Options) -> R
         tracing::info!("the summary's inputs are unchanged (digest {digest}); no backend asked, nothing written");
         report.outcome = Outcome::Unchanged;
         report.cleanup = Some(publish::cleanup(client, &options.bot_repo, number, &login).await);
-        return Ok(report);
+        return Ok(Prepared::Done(report));
     }
+    Ok(Prepared::Needed(Pending {
+        report,
+        facts: Box::new(facts),
+        login,
+        issue: number,
+    }))
+}
+
+/// Asks `analyst` for the summary of `pending`, publishes it and cleans up.
+pub async fn finish(
+    client: &Client,
+    analyst: &dyn Backend,
+    options: &Options,
+    pending: Pending,
+) -> Result<Report> {
+    let Pending {
+        mut report,
+        facts,
+        login,
+        issue,
+    } = pending;
+    let digest = report.digest.clone().unwrap_or_default();
     let content = summarise(analyst, options, &facts, digest).await?;
     report.producer = Some(content.producer.clone());
     report.note = content.note.clone();
-    let seeded = seeded_body(&date, &options.upstream.to_string(), &options.workflows);
-    let published = publish::publish(client, &options.bot_repo, number, &content, &seeded).await?;
+    let seeded = seeded_body(
+        &options.date.to_string(),
+        &options.upstream.to_string(),
+        &options.workflows,
+    );
+    let published = publish::publish(client, &options.bot_repo, issue, &content, &seeded).await?;
     report.outcome = Outcome::Published;
     report.patched = published.patched;
     report.repaired = published.repaired;
     report.body = Some(published.body);
-    report.cleanup = Some(publish::cleanup(client, &options.bot_repo, number, &login).await);
+    report.cleanup = Some(publish::cleanup(client, &options.bot_repo, issue, &login).await);
     Ok(report)
 }
 

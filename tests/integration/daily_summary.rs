@@ -142,6 +142,7 @@ fn a_second_run_with_the_same_inputs_asks_no_backend_and_writes_nothing() {
     fake.expect_writes([POST_COMMENT, EDIT_ISSUE]);
     reports_only(&fake);
     api_summary(&fake)
+        .stderr_contains("analysis backends, in order")
         .stderr_contains("written by Claude API")
         .success();
     assert_eq!(fake.messages().len(), 1);
@@ -157,6 +158,8 @@ fn a_second_run_with_the_same_inputs_asks_no_backend_and_writes_nothing() {
     api_summary(&fake)
         .env("SGLANG_BOT_NOW", "2026-11-24T06:30:00Z")
         .stderr_contains("unchanged")
+        // Not even built: no agent probe, no checkout fetch for a run that writes nothing.
+        .stderr_lacks("analysis backends, in order")
         .success();
     assert_eq!(fake.messages().len(), 1, "no second model call");
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
