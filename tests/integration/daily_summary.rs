@@ -614,3 +614,33 @@ fn an_unchanged_summary_is_not_written_but_the_legacy_cleanup_still_runs() {
     assert!(writes(&copy)[0].starts_with("DELETE "));
     assert_eq!(body(&copy, 1), written);
 }
+
+#[test]
+fn a_legacy_comment_that_cannot_be_deleted_is_logged_and_the_others_still_go() {
+    // ST-G24: another error than 404 on one DELETE; the rest continue and the run succeeds.
+    let comments = json!([
+        {"id": 9001, "user": "amd-bot", "body": format!("{LEGACY_BOARD}\nfirst")},
+        {"id": 9002, "user": "amd-bot", "body": format!("{LEGACY_BOARD}\nsecond")},
+        {"id": 9003, "user": "amd-bot", "body": "<!-- ci-monitor-daily-status-board:start -->\nnot the content marker"},
+    ]);
+    let fake = fake_with(
+        today_issue("", comments),
+        json!({"faults": [{"method": "DELETE", "path": "/issues/comments/9001$", "status": 403, "times": 10}]}),
+    );
+    fake.expect_writes([POST_COMMENT, EDIT_ISSUE, DELETE_COMMENT]);
+    reports_only(&fake);
+    summary(&fake)
+        .stderr_contains("cannot delete legacy summary comment 9001")
+        .success();
+    let left: Vec<u64> = fake
+        .comments(BOT_REPO, 1)
+        .into_iter()
+        .filter(|c| c.body.contains("ci-monitor-daily-status-board"))
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(
+        left,
+        [9001, 9003],
+        "9002 deleted; the :start form is not the marker"
+    );
+}
