@@ -644,3 +644,33 @@ fn a_legacy_comment_that_cannot_be_deleted_is_logged_and_the_others_still_go() {
         "9002 deleted; the :start form is not the marker"
     );
 }
+
+#[test]
+fn a_parts_total_is_ignored_when_the_reports_are_read() {
+    // ST-G6: the same reports with a wrong total in their part marker read the same.
+    let fake = fake_with(today_issue("", json!([])), json!({}));
+    fake.expect_writes([POST_COMMENT]);
+    reports_only(&fake);
+    let comments: Vec<serde_json::Value> = fake
+        .comments(BOT_REPO, 1)
+        .into_iter()
+        .map(|c| {
+            let body = c.body.replace(
+                "<!-- ci-monitor-part: 1/1 -->",
+                "<!-- ci-monitor-part: 1/99 -->",
+            );
+            json!({"user": c.author, "body": body})
+        })
+        .collect();
+    assert!(comments
+        .iter()
+        .any(|c| c["body"].as_str().unwrap().contains("1/99")));
+    let copy = fake_with(today_issue("", json!(comments)), json!({}));
+    copy.expect_writes([EDIT_ISSUE]);
+    summary(&copy).stderr_contains("written by").success();
+    let after = body(&copy, 1);
+    assert!(
+        after.contains("runs/701/job/7011") && after.contains("runs/701/job/7012"),
+        "{after}"
+    );
+}
