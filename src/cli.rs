@@ -113,7 +113,7 @@ pub enum Command {
     EnsureDailyIssue(EnsureDailyIssueArgs),
     /// One monitor tick: analyse new failed jobs of the watched workflows and report them.
     Monitor(MonitorArgs),
-    /// Build the cross-workflow summary in the daily issue's body (not built yet).
+    /// Build the cross-workflow summary in the daily issue's body.
     DailySummary(DailySummaryArgs),
     /// Update the per-workflow failure tracker issues (not built yet).
     FailureTracker(FailureTrackerArgs),

@@ -11,9 +11,10 @@ use super::prompts::{
     clean_cross_job, clean_cross_run, cross_job_jobs_text, cross_job_prompt, cross_run_context,
     cross_run_prompt, PER_JOB_ANALYSES,
 };
+use super::summary_prompt;
 use super::{
-    AnalysisError, Answer, Backend, CrossJobRequest, CrossRunRequest, JobReport, JobRequest,
-    Produced,
+    AnalysisError, Answer, Backend, CrossJobRequest, CrossRunRequest, DailySummaryRequest,
+    JobReport, JobRequest, Produced,
 };
 use crate::domain::CommitSha;
 use crate::report::cross::run_pattern;
@@ -157,6 +158,13 @@ impl Backend for AgentAnalyst {
         })
     }
 
+    fn daily_summary<'a>(
+        &'a self,
+        request: DailySummaryRequest<'a>,
+    ) -> Answer<'a, Produced<String>> {
+        Box::pin(self.summary(request))
+    }
+
     fn cross_run<'a>(&'a self, request: CrossRunRequest<'a>) -> Answer<'a, Produced<String>> {
         Box::pin(async move {
             let pattern = run_pattern(request.analyses, request.window).ok_or_else(|| {
@@ -175,6 +183,39 @@ impl Backend for AgentAnalyst {
             self.run_cross_task(request.workflow, request.analyses, task)
                 .await
         })
+    }
+}
+
+impl AgentAnalyst {
+    /// The daily summary, in a worktree at the newest analysed commit; an answer without the
+    /// summary heading, or with the bot's markers in it, is refused so the chain falls back.
+    async fn summary(
+        &self,
+        request: DailySummaryRequest<'_>,
+    ) -> Result<Produced<String>, AnalysisError> {
+        let all: Vec<JobAnalysis> = request
+            .workflows
+            .iter()
+            .flat_map(|(_, a)| a.iter().cloned())
+            .collect();
+        let commit = newest_commit(&all).ok_or_else(|| {
+            AnalysisError::Failed(anyhow::anyhow!("no analysis names the commit it ran on"))
+        })?;
+        let answer = self
+            .run_task(
+                // Per process: two summaries on one machine never share a worktree.
+                &format!("daily-summary-{}", std::process::id()),
+                commit,
+                &summary_prompt::agent_prompt(&request),
+                &summary_prompt::agent_context(&request),
+                request.limits.max_turns,
+                request.limits.timeout,
+            )
+            .await?;
+        let text = crate::report::summary_output::accept(&answer.text).map_err(|why| {
+            AnalysisError::Failed(anyhow::anyhow!("agent summary refused: {why}"))
+        })?;
+        Ok(Produced::by(PRODUCER, text))
     }
 }
 

@@ -10,8 +10,8 @@ use super::api::{ApiClient, MessageRequest};
 use super::prompts::{clean_cross_job, cross_job_jobs_text};
 use super::templates::Templates;
 use super::{
-    stream_job_log, AnalysisError, Answer, Backend, CrossJobRequest, JobReport, JobRequest,
-    Produced,
+    stream_job_log, AnalysisError, Answer, Backend, CrossJobRequest, DailySummaryRequest,
+    JobReport, JobRequest, Produced,
 };
 use crate::logs::prefilter::Prefilter;
 use crate::logs::{Analyzer, EvidenceSource, LogAnalysis};
@@ -121,6 +121,13 @@ impl Backend for ApiAnalyst {
         PRODUCER
     }
 
+    fn daily_summary<'a>(
+        &'a self,
+        request: DailySummaryRequest<'a>,
+    ) -> Answer<'a, Produced<String>> {
+        Box::pin(self.summary(request))
+    }
+
     fn cross_job<'a>(&'a self, request: CrossJobRequest<'a>) -> Answer<'a, Produced<String>> {
         Box::pin(async move {
             let jobs = request.analyses.len().to_string();
@@ -153,6 +160,35 @@ impl Backend for ApiAnalyst {
             }
             Ok(Produced::by(PRODUCER, text))
         })
+    }
+}
+
+impl ApiAnalyst {
+    /// The daily summary from the guide's template; an answer without the summary heading, or
+    /// with the bot's markers in it, is refused so the chain falls back.
+    async fn summary(
+        &self,
+        request: DailySummaryRequest<'_>,
+    ) -> Result<Produced<String>, AnalysisError> {
+        let values = super::summary_prompt::api_values(&request);
+        let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let prompt = self
+            .templates
+            .fill(super::summary_prompt::TEMPLATE, &pairs)
+            .map_err(AnalysisError::Failed)?;
+        let answer = self
+            .client
+            .complete(&MessageRequest {
+                system: None,
+                user: prompt,
+                max_tokens: request.limits.max_tokens,
+                thinking: false,
+            })
+            .await
+            .map_err(|e| AnalysisError::Failed(e.into()))?;
+        let text = crate::report::summary_output::accept(&answer.text)
+            .map_err(|why| AnalysisError::Failed(anyhow::anyhow!("API summary refused: {why}")))?;
+        Ok(Produced::by(PRODUCER, text))
     }
 }
 

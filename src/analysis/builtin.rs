@@ -4,8 +4,8 @@
 use futures_util::future::BoxFuture;
 
 use super::{
-    stream_job_log, AnalysisError, Answer, Backend, CrossJobRequest, JobReport, JobRequest,
-    Produced, TrackerRequest, TrackerRow,
+    stream_job_log, AnalysisError, Answer, Backend, CrossJobRequest, DailySummaryRequest,
+    JobReport, JobRequest, Produced, TrackerRequest, TrackerRow,
 };
 use crate::logs::{render_markdown, Analyzer, ReportContext};
 use crate::report::cross::cross_job_summary;
@@ -64,6 +64,16 @@ impl Backend for BuiltinAnalyst {
                 ))
             });
         Box::pin(async move { summary })
+    }
+
+    /// The summary from the facts alone (clusters by saved signature, run counts, trend and
+    /// the comparison with yesterday's cluster list): always answers.
+    fn daily_summary<'a>(
+        &'a self,
+        request: DailySummaryRequest<'a>,
+    ) -> Answer<'a, Produced<String>> {
+        let text = crate::report::summary_builtin::render(request.facts);
+        Box::pin(async move { Ok(Produced::by(PRODUCER, text)) })
     }
 
     /// The rows of every report's `### Failed Tests` table (the tracker's deterministic rules).

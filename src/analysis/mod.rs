@@ -10,6 +10,7 @@ pub mod builtin;
 pub mod chain;
 pub mod claude_code;
 pub mod prompts;
+pub mod summary_prompt;
 pub mod tasks;
 pub mod templates;
 
@@ -17,8 +18,8 @@ use futures_util::future::BoxFuture;
 
 pub use tasks::{
     Correlation, CrossJobRequest, CrossRunRequest, DailySummaryRequest, PrCiStatusRequest,
-    PrCorrelationRequest, PrReviewRequest, Produced, PullRequestFacts, Task, TrackerRequest,
-    TrackerRow, Verdict,
+    PrCorrelationRequest, PrReviewRequest, Produced, PullRequestFacts, SummaryLimits, Task,
+    TrackerRequest, TrackerRow, Verdict,
 };
 
 use crate::domain::{RepoName, SignatureKey};

@@ -66,6 +66,22 @@ pub struct DailySummaryRequest<'a> {
     pub workflows: &'a [(String, Vec<JobAnalysis>)],
     /// Yesterday's summary block, for new-versus-carried-over clusters.
     pub yesterday: Option<&'a str>,
+    /// Everything else the summary is built from (run counts, the 7-day trend, yesterday's
+    /// clusters and which of their jobs passed since).
+    pub facts: &'a crate::report::summary_facts::SummaryFacts,
+    /// The task's budgets (`[summary]`).
+    pub limits: SummaryLimits,
+}
+
+/// Budgets of the daily summary task (`[summary]`: the original's own, not the per-job ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SummaryLimits {
+    /// Agent turns.
+    pub max_turns: u32,
+    /// Agent wall-clock limit.
+    pub timeout: std::time::Duration,
+    /// `max_tokens` of the API call.
+    pub max_tokens: u32,
 }
 
 /// Rows of the failure tracker from the analyses of the tracked workflows.

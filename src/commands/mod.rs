@@ -12,6 +12,7 @@ mod analyze_log;
 mod analyze_url;
 mod backends;
 mod config_cmd;
+mod daily_summary;
 mod ensure_daily_issue;
 mod log_input;
 pub mod monitor;
@@ -31,9 +32,20 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
         Command::AnalyzeUrl(args) => {
             analyze_url::run(args, &resolved.config, cli.global.format).await
         }
-        Command::Monitor(_) => {
+        Command::Monitor(args) => {
             let analyst = backends::analyst_for(&resolved.config).await?;
-            monitor::run(&resolved.config, cli.global.format, analyst.as_ref()).await
+            // A `--workflows` list makes this process one of several (a matrix job).
+            let handles_all = args.workflows.is_none();
+            monitor::run(
+                &resolved.config,
+                cli.global.format,
+                analyst.as_ref(),
+                handles_all,
+            )
+            .await
+        }
+        Command::DailySummary(args) => {
+            daily_summary::run(&resolved.config, args.date, cli.global.format).await
         }
         Command::Completions(args) => {
             use clap::CommandFactory;

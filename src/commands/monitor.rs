@@ -16,7 +16,14 @@ pub const HTTP_CACHE_FILE: &str = "http_cache.json";
 
 /// Runs one tick with `analyst` and reports it: the parts on stdout in stdout mode, a JSON
 /// summary with `--format json`, and the workflow outputs when running in GitHub Actions.
-pub async fn run(config: &Config, format: Format, analyst: &dyn Backend) -> Result<i32> {
+/// `handles_all`: this process watched every monitored workflow (no `--workflows` subset), so
+/// the daily summary may be rebuilt in-process after the tick.
+pub async fn run(
+    config: &Config,
+    format: Format,
+    analyst: &dyn Backend,
+    handles_all: bool,
+) -> Result<i32> {
     require_token(config)?;
     let client = github_client(config)?;
     // The previous tick's ETags: unchanged reads come back 304, free of rate limit.
@@ -59,11 +66,7 @@ pub async fn run(config: &Config, format: Format, analyst: &dyn Backend) -> Resu
     }
     tracing::info!("{}", last_line(&report));
     if crate::monitor::summary_due(config, &report) {
-        // The hook for the daily summary: the original rebuilds it here. Until `daily-summary`
-        // exists this says so plainly instead of pretending; the monitor's result is unaffected.
-        tracing::warn!(
-            "the daily summary is due (new analyses were published), but `daily-summary` is not built yet; skipped (set BUILD_DAILY_SUMMARY=false to silence)"
-        );
+        summary_hook(config, &client, analyst, &report, handles_all).await;
     }
     if let Some(path) = &config.github_output {
         append(path, &github_outputs(&report)).context("cannot write $GITHUB_OUTPUT")?;
@@ -91,6 +94,34 @@ pub fn last_line(report: &TickReport) -> String {
         stats.writes,
         stats.log_bytes
     )
+}
+
+/// Rebuilds the daily summary after a tick that published new analyses, only when this
+/// process watched every monitored workflow: a matrix job (`--workflows` subset) leaves it to
+/// the finalize job's `daily-summary --date`. Its failures are logged, never the monitor's.
+async fn summary_hook(
+    config: &Config,
+    client: &crate::github::Client,
+    analyst: &dyn Backend,
+    report: &TickReport,
+    handles_all: bool,
+) {
+    if !handles_all {
+        tracing::info!(
+            "daily summary not rebuilt here: this process watched only some workflows (the finalize job runs `daily-summary --date`)"
+        );
+        return;
+    }
+    let Ok(date) = chrono::NaiveDate::parse_from_str(&report.date, "%Y-%m-%d") else {
+        tracing::warn!(
+            "daily summary skipped: the tick's date {:?} is not a date",
+            report.date
+        );
+        return;
+    };
+    if let Err(e) = super::daily_summary::in_process(config, client, analyst, date).await {
+        tracing::warn!("the daily summary failed: {e:#}; the monitor's result is unaffected");
+    }
 }
 
 fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {

@@ -2,11 +2,15 @@
 
 use super::markers::{SUMMARY_END, SUMMARY_START};
 
+/// What the summary block holds until `daily-summary` first fills it.
+pub const SUMMARY_PLACEHOLDER: &str =
+    "_The cross-workflow summary appears here after the first scan (about 30 minutes)._";
+
 /// The body a new daily issue starts with: the summary placeholder (filled by
 /// `daily-summary`), then the day's header and the watched workflows.
 pub fn seeded_body(date: &str, upstream: &str, workflows: &[String]) -> String {
     let mut body = format!(
-        "{SUMMARY_START}\n_The cross-workflow summary appears here after the first scan (about 30 minutes)._\n{SUMMARY_END}\n\n---\n\n## CI Monitor — {date}\n\n**Repo**: [{upstream}](https://github.com/{upstream})\n\n**Monitored Workflows**:\n"
+        "{SUMMARY_START}\n{SUMMARY_PLACEHOLDER}\n{SUMMARY_END}\n\n---\n\n## CI Monitor — {date}\n\n**Repo**: [{upstream}](https://github.com/{upstream})\n\n**Monitored Workflows**:\n"
     );
     for wf in workflows {
         body.push_str(&format!("- `{wf}`\n"));

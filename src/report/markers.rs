@@ -63,6 +63,24 @@ pub fn cross_run_marker(wf: &str) -> String {
 pub const SUMMARY_START: &str = "<!-- daily-cross-workflow-summary:start -->";
 /// See [`SUMMARY_START`].
 pub const SUMMARY_END: &str = "<!-- daily-cross-workflow-summary:end -->";
+/// Start of the summary block as the original wrote it from April to June 2026 (still read,
+/// rewritten to [`SUMMARY_START`] on the next publish).
+pub const LEGACY_SUMMARY_START: &str = "<!-- ci-monitor-daily-status-board:start -->";
+/// See [`LEGACY_SUMMARY_START`].
+pub const LEGACY_SUMMARY_END: &str = "<!-- ci-monitor-daily-status-board:end -->";
+/// First line of the summary's content inside the block.
+pub const SUMMARY_CONTENT: &str = "<!-- daily-cross-workflow-summary -->";
+/// Marks an old summary *comment* (deleted on publish when the bot wrote it; yesterday's
+/// fallback). It never matches the `:start`/`:end` forms, which end in `:start -->`.
+pub const LEGACY_BOARD: &str = "<!-- ci-monitor-daily-status-board -->";
+/// Written between the seeded body and an old body that had no summary markers.
+pub const LEGACY_BODY_KEPT: &str = "<!-- legacy issue body preserved below -->";
+/// Hidden digest of the summary's inputs: the same digest means nothing to rebuild.
+pub const SUMMARY_INPUTS_PREFIX: &str = "<!-- daily-summary-inputs: ";
+/// Hidden list of the summary's clusters (JSON, `>` escaped), read back the next day.
+pub const SUMMARY_CLUSTERS_PREFIX: &str = "<!-- daily-summary-clusters: ";
+/// Heading every published summary starts with (followed by ` — DATE`).
+pub const SUMMARY_HEADING: &str = "# Daily Cross-Workflow Summary";
 
 /// Hidden per-job metadata the original format has no room for (kept out of the `<details>`
 /// tag, whose attribute list the original's strict parser fixes): the commit and the saved

@@ -12,6 +12,11 @@ pub mod on_demand;
 #[cfg(test)]
 mod robustness;
 pub mod sections;
+pub mod summary_block;
+pub mod summary_builtin;
+pub mod summary_clusters;
+pub mod summary_facts;
+pub mod summary_output;
 pub mod tracker;
 pub mod tracker_state;
 

@@ -19,8 +19,8 @@ const LAYERS: &[&[&str]] = &[
     &["config", "state", "workspace", "logging"],
     // Finding the day's issue; the analysis backends.
     &["daily_issue", "analysis"],
-    // The monitor tick.
-    &["monitor"],
+    // The monitor tick; the daily summary.
+    &["monitor", "summary"],
     // The command line.
     &["cli"],
     // One file per subcommand.

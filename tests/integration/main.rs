@@ -12,6 +12,7 @@ mod claude_cli;
 mod cli;
 mod config;
 mod daily_issue;
+mod daily_summary;
 mod github_client;
 mod guards_doc;
 mod harness;

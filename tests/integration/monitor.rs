@@ -47,6 +47,9 @@ pub(crate) fn bot(fake: &FakeGithub) -> Test {
         .env("GH_PAT", "test-token-1234567890")
         .env("BOT_REPO", BOT_REPO)
         .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
+        // The monitor's own tests leave the issue body alone: the summary hook has its own
+        // tests (tests/integration/daily_summary.rs), which turn it back on.
+        .env("BUILD_DAILY_SUMMARY", "false")
 }
 
 /// The line a tick ends with, telling how many workflows had new failures.
