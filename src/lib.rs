@@ -26,6 +26,7 @@ pub mod redact;
 pub mod report;
 mod run;
 pub mod state;
+pub mod tracker;
 pub mod workspace;
 
 pub use run::run;

@@ -12,6 +12,7 @@ mod analyze_log;
 mod backends;
 mod config_cmd;
 mod ensure_daily_issue;
+mod failure_tracker;
 mod log_input;
 pub mod monitor;
 
@@ -30,6 +31,10 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
         Command::Monitor(_) => {
             let analyst = backends::analyst_for(&resolved.config).await?;
             monitor::run(&resolved.config, cli.global.format, analyst.as_ref()).await
+        }
+        Command::FailureTracker(args) => {
+            let analyst = backends::analyst_for(&resolved.config).await?;
+            failure_tracker::run(&resolved.config, args, cli.global.format, analyst.as_ref()).await
         }
         Command::Completions(args) => {
             use clap::CommandFactory;

@@ -12,6 +12,10 @@ pub mod markers;
 mod robustness;
 pub mod sections;
 pub mod tracker;
+pub mod tracker_history;
+pub mod tracker_merge;
+pub mod tracker_parts;
+pub mod tracker_render;
 pub mod tracker_state;
 
 pub use block::{parse_blocks, render_block, JobAnalysis};

@@ -225,7 +225,6 @@ fn unimplemented_commands_fail_with_exit_2_not_a_fake_success() {
     for args in [
         &["watch", "--bot-repo", "o/r"][..],
         &["daily-summary", "--bot-repo", "o/r", "--date", "2026-11-24"],
-        &["failure-tracker", "--bot-repo", "o/r"],
         &[
             "analyze-url",
             "--url",

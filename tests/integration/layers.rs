@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     // Finding the day's issue; the analysis backends.
     &["daily_issue", "analysis"],
     // The monitor tick.
-    &["monitor"],
+    &["monitor", "tracker"],
     // The command line.
     &["cli"],
     // One file per subcommand.

@@ -11,6 +11,7 @@ mod claude_cli;
 mod cli;
 mod config;
 mod daily_issue;
+mod failure_tracker;
 mod github_client;
 mod guards_doc;
 mod harness;

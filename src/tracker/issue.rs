@@ -1,0 +1,164 @@
+//! Finding a workflow's tracker issue upstream, or creating it, never a second one.
+//!
+//! Trackers are found by listing the label's issues the bot created, open and closed: a
+//! listing sees an issue the moment it exists (search lags behind creation and would make a
+//! duplicate), and a closed tracker keeps its history instead of being replaced. Search is
+//! used only for the legacy titles, which predate the label rule.
+
+use anyhow::{Context, Result};
+
+use crate::config::TrackedWorkflow;
+use crate::domain::{IssueState, RepoName};
+use crate::github::models::Issue;
+use crate::github::{Client, IssueFilter, IssuePatch, NewIssue};
+use crate::report::markers::tracker_placeholder;
+
+/// The tracker issue as found (or planned, in a dry run).
+#[derive(Debug, Clone)]
+pub enum Found {
+    /// An existing issue, read in full (body and `closed_by`).
+    Existing(Box<Issue>),
+    /// Created in a dry run: nothing exists yet.
+    Planned,
+}
+
+/// The bot's trackers with exactly `title`, lowest number first.
+async fn listed(
+    client: &Client,
+    repo: &RepoName,
+    label: &str,
+    login: &str,
+    title: &str,
+) -> Result<Option<Issue>> {
+    let issues = client
+        .issues(
+            repo,
+            &IssueFilter {
+                state: Some("all".into()),
+                labels: vec![label.into()],
+                creator: Some(login.into()),
+                ..IssueFilter::default()
+            },
+        )
+        .await
+        .with_context(|| format!("cannot list the {label} issues of {repo}"))?;
+    Ok(issues
+        .into_iter()
+        .filter(|i| i.title == title)
+        .min_by_key(|i| i.number))
+}
+
+/// An issue with a legacy title, by exact title among the search hits.
+async fn legacy(client: &Client, repo: &RepoName, title: &str) -> Result<Option<Issue>> {
+    let query = format!(
+        "repo:{repo} is:issue in:title \"{}\"",
+        title.replace('"', "")
+    );
+    let hits = client
+        .search_issues(&query, Some(20))
+        .await
+        .with_context(|| format!("cannot search {repo} for the legacy tracker {title:?}"))?;
+    Ok(hits
+        .into_iter()
+        .filter(|i| i.title == title)
+        .min_by_key(|i| i.number))
+}
+
+/// Finds the workflow's tracker (current title, then a legacy one, renamed), or creates it
+/// with the placeholder body and the label. The issue is read again by number, so its body
+/// and `closed_by` are current.
+pub async fn find_or_create(
+    client: &Client,
+    repo: &RepoName,
+    label: &str,
+    login: &str,
+    tracked: &TrackedWorkflow,
+) -> Result<Found> {
+    let mut found = listed(client, repo, label, login, &tracked.title).await?;
+    if found.is_none() {
+        for old in &tracked.legacy_titles {
+            if let Some(issue) = legacy(client, repo, old).await? {
+                rename(client, repo, &issue, &tracked.title).await;
+                found = Some(issue);
+                break;
+            }
+        }
+    }
+    let number = match found {
+        Some(issue) => issue.number,
+        None => {
+            let created = client
+                .create_issue(
+                    repo,
+                    &NewIssue {
+                        title: tracked.title.clone(),
+                        body: tracker_placeholder(&tracked.display),
+                        labels: vec![label.into()],
+                    },
+                )
+                .await
+                .with_context(|| format!("cannot create the tracker issue in {repo}"))?;
+            let Some(created) = created else {
+                return Ok(Found::Planned);
+            };
+            tracing::info!("{}: created tracker #{}", tracked.file, created.number);
+            created.number
+        }
+    };
+    let issue = client
+        .issue(repo, number)
+        .await
+        .with_context(|| format!("cannot read tracker {repo}#{number}"))?;
+    Ok(Found::Existing(Box::new(issue)))
+}
+
+/// Renames a legacy tracker; a failure is logged and the issue used as it is.
+async fn rename(client: &Client, repo: &RepoName, issue: &Issue, title: &str) {
+    let patch = IssuePatch {
+        title: Some(title.into()),
+        ..IssuePatch::default()
+    };
+    match client.update_issue(repo, issue.number, &patch).await {
+        Ok(()) => tracing::info!("renamed legacy tracker #{} to {title:?}", issue.number),
+        Err(e) => tracing::warn!("cannot rename legacy tracker #{}: {e:#}", issue.number),
+    }
+}
+
+/// What to do about a closed tracker when `failing` rows arrive: the bot's own closing is
+/// undone (a failure is back), a person's closing is respected and the tracker continued as
+/// it is.
+pub async fn reopen_if_ours(
+    client: &Client,
+    repo: &RepoName,
+    issue: &Issue,
+    login: &str,
+    failing: bool,
+) -> Result<()> {
+    if issue.state != IssueState::Closed {
+        return Ok(());
+    }
+    let closer = issue.closed_by.as_ref().map(|u| u.login.as_str());
+    match closer {
+        Some(who) if who.eq_ignore_ascii_case(login) && failing => {
+            let patch = IssuePatch {
+                state: Some("open".into()),
+                ..IssuePatch::default()
+            };
+            client
+                .update_issue(repo, issue.number, &patch)
+                .await
+                .with_context(|| format!("cannot reopen tracker #{}", issue.number))?;
+            tracing::info!(
+                "tracker #{} was closed by the bot; reopened: failures are back",
+                issue.number
+            );
+        }
+        Some(who) if who.eq_ignore_ascii_case(login) => {}
+        other => tracing::info!(
+            "tracker #{} was closed by {}; continued as it is (not reopened)",
+            issue.number,
+            other.unwrap_or("someone")
+        ),
+    }
+    Ok(())
+}
