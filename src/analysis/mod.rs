@@ -12,6 +12,7 @@ pub mod claude_code;
 pub mod prompts;
 pub mod tasks;
 pub mod templates;
+pub mod tracker_prompt;
 
 use futures_util::future::BoxFuture;
 

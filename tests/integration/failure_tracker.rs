@@ -506,3 +506,48 @@ fn dry_run_and_json_show_the_tracker_writes_without_sending_them() {
     assert!(wf["body"].as_str().unwrap().contains("`a.py`"));
     assert!(fake.writes().is_empty());
 }
+
+#[test]
+fn api_rows_are_checked_field_by_field_and_a_bad_row_is_dropped_not_fatal() {
+    let reply = "<!-- ci-failure-tracker-data:start -->\n```json\n[{\"workflow\": \"pr-test-amd.yml\", \"test_file\": \"test/srt/test_m.py\", \"test_function\": \"TestM.test_k\", \"cluster\": \"oom\", \"error\": \"E --> F\", \"status\": \"new\", \"job_url\": \"https://github.com/sgl-project/sglang/actions/runs/9/job/1000\", \"job_id\": 1000, \"run_started_at\": \"2026-11-24T06:41:00Z\"}, {\"workflow\": 7, \"test_file\": \"bad.py\"}, {\"workflow\": \"nightly-test-amd.yml\", \"test_file\": \"other.py\"}]\n```\n<!-- ci-failure-tracker-data:end -->";
+    let fake = fake(
+        vec![daily(
+            1,
+            "2026-11-24",
+            &[(PR_TEST, tests(&[("a.py", "t")]))],
+        )],
+        vec![],
+        json!({"messages_reply": reply}),
+    );
+    fake.expect_writes(ALL_WRITES);
+    let out = bot(&fake, "2026-11-24T06:00:00Z")
+        .env("LLM_GATEWAY_URL", &fake.url())
+        .env("LLM_GATEWAY_KEY", "sk-test-gateway-key-0123456789")
+        .file(
+            "sglang-bot.toml",
+            &format!(
+                "[backend]\ninstructions = {:?}\n",
+                crate::harness::agent_guide()
+            ),
+        )
+        .args(["--backend", "api", "failure-tracker"])
+        .success();
+    assert!(
+        out.stderr
+            .contains("tracker row 2 dropped: workflow is not a string"),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains("1 row(s) named no tracked workflow"),
+        "{out}"
+    );
+    let number = fake.issues(UPSTREAM)[0].number;
+    let state = state_of(&fake, number);
+    assert_eq!(state.entries.len(), 1, "{:?}", state.entries.keys());
+    let e = entry(&state, "srt/test_m.py::TestM::test_k");
+    assert_eq!(e.error, "E --> F");
+    assert_eq!(
+        e.detail_url,
+        format!("https://github.com/{BOT_REPO}/issues/1#job-1000")
+    );
+}
