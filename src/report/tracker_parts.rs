@@ -406,6 +406,81 @@ mod tests {
         );
     }
 
+    fn stored(file: &str, first: &str, last: &str) -> StoredEntry {
+        let kept = |d: &str| match d.parse::<Day>() {
+            Ok(d) => Kept::new(d),
+            Err(_) => serde_json::from_value(serde_json::Value::String(d.into())).unwrap(),
+        };
+        StoredEntry::Entry(Box::new(TrackerEntry {
+            test_file: file.into(),
+            test_function: "t".into(),
+            first_seen: kept(first),
+            last_seen: kept(last),
+            ..TrackerEntry::default()
+        }))
+    }
+
+    #[test]
+    fn g54_g56_reversed_or_unreadable_dates_show_0d_and_rows_sort_as_the_original() {
+        let mut state = TrackerState::default();
+        for (file, first, last) in [
+            ("z.py", "2026-11-03", "2026-11-24"),
+            ("b.py", "2026-11-01", "2026-11-24"),
+            ("a.py", "2026-11-01", "2026-11-24"),
+            ("q1.py", "2026-11-05", "2026-11-20"),
+            ("q2.py", "2026-11-02", "2026-11-22"),
+            ("q3.py", "2026-11-06", "2026-11-22"),
+            ("rev.py", "2026-11-21", "2026-11-19"),
+            ("odd.py", "sometime", "2026-11-18"),
+        ] {
+            state
+                .entries
+                .insert(format!("{file}::t"), stored(file, first, last));
+        }
+        let body = render(&view("2026-11-24"), &state).body;
+        let order: Vec<&str> = body
+            .lines()
+            .filter_map(|l| {
+                [
+                    "z.py", "b.py", "a.py", "q1.py", "q2.py", "q3.py", "rev.py", "odd.py",
+                ]
+                .into_iter()
+                .find(|f| l.contains(&format!("`{f}")))
+            })
+            .collect();
+        assert_eq!(
+            order,
+            ["a.py", "b.py", "z.py", "q3.py", "q2.py", "q1.py", "rev.py", "odd.py"]
+        );
+        assert!(
+            body.contains("| 2026-11-19 | ⚪ quiet 5d | 2026-11-21 |"),
+            "{body}"
+        );
+        assert!(
+            body.contains("| 2026-11-18 | ⚪ quiet 6d | sometime |"),
+            "{body}"
+        );
+        let mut reversed = TrackerState::default();
+        reversed
+            .entries
+            .insert("r.py::t".into(), stored("r.py", "2026-11-25", "2026-11-24"));
+        assert!(render(&view("2026-11-24"), &reversed)
+            .body
+            .contains("| 2026-11-25 | 2026-11-24 | new | 🔴 failing |"));
+    }
+
+    #[test]
+    fn st_g43_g44_a_corrupt_current_blob_is_an_error_even_with_a_legacy_one_and_a_non_object_is_ignored(
+    ) {
+        let both = "<!-- ci-failure-tracker-state:\n{oops\n-->\n<!-- pr-test-amd-tracker-state:\n{\"a.py::t\": {\"test_file\": \"a.py\"}}\n-->";
+        assert!(read(both, &[]).is_err());
+        let current_wins = "<!-- ci-failure-tracker-state:\n{\"b.py::t\": {\"test_file\": \"b.py\", \"test_function\": \"t\"}}\n-->\n<!-- pr-test-amd-tracker-state:\n{\"a.py::t\": {}}\n-->";
+        let state = read(current_wins, &[]).unwrap();
+        assert_eq!(state.entries.keys().collect::<Vec<_>>(), ["b.py::t"]);
+        let not_object = "<!-- ci-failure-tracker-state:\n[1, 2]\n-->";
+        assert_eq!(read(not_object, &[]).unwrap(), TrackerState::default());
+    }
+
     /// Text with everything that has broken a blob or a table before.
     fn hostile() -> impl Strategy<Value = String> {
         proptest::collection::vec(

@@ -551,3 +551,66 @@ fn api_rows_are_checked_field_by_field_and_a_bad_row_is_dropped_not_fatal() {
         format!("https://github.com/{BOT_REPO}/issues/1#job-1000")
     );
 }
+
+#[test]
+fn g33_a_day_without_analyses_still_re_renders_the_tracker_with_its_entries_quiet() {
+    let fake = fake(
+        vec![daily(1, "2026-11-24", &[])],
+        vec![tracker(95, TITLE, ORIGINAL_BODY)],
+        json!({}),
+    );
+    fake.expect_writes(ALL_WRITES);
+    let out = bot(&fake, "2026-11-24T06:00:00Z")
+        .args(["failure-tracker"])
+        .success();
+    assert!(
+        !out.stderr.contains("tracker row(s) from"),
+        "no backend asked: {out}"
+    );
+    let body = upstream(&fake, 95).body;
+    assert!(body.contains("_No `pr-test-amd.yml` failures observed in the latest scan._"));
+    assert!(
+        body.contains("| 2026-11-20 | ⚪ quiet 4d | 2026-11-01 |"),
+        "{body}"
+    );
+    assert_eq!(state_of(&fake, 95).entries.len(), 2);
+}
+
+#[test]
+fn g50_a_legacy_tracker_whose_rename_fails_is_still_used_and_not_duplicated() {
+    let fake = fake(
+        vec![daily(
+            1,
+            "2026-11-24",
+            &[(PR_TEST, tests(&[("a.py", "t")]))],
+        )],
+        vec![tracker(96, LEGACY_TITLE, ORIGINAL_BODY)],
+        json!({"faults": [{"method": "PATCH", "path": "/repos/sgl-project/sglang/issues/96$", "status": 403, "times": 1}]}),
+    );
+    fake.expect_writes(ALL_WRITES);
+    let out = bot(&fake, "2026-11-24T06:00:00Z")
+        .args(["failure-tracker"])
+        .success();
+    assert!(
+        out.stderr.contains("cannot rename legacy tracker #96"),
+        "{out}"
+    );
+    assert_eq!(fake.issues(UPSTREAM).len(), 1, "no second tracker");
+    assert_eq!(upstream(&fake, 96).title, LEGACY_TITLE);
+    assert_eq!(
+        entry(&state_of(&fake, 96), "a.py::t").last_seen(),
+        day("2026-11-24")
+    );
+}
+
+#[test]
+fn without_a_token_the_tracker_stops_before_any_request() {
+    let fake = fake(vec![], vec![], json!({}));
+    let out = Test::new()
+        .env("GITHUB_API_URL", &fake.url())
+        .env("BOT_REPO", BOT_REPO)
+        .args(["failure-tracker"])
+        .status(2);
+    assert!(out.stderr.contains("no GitHub token"), "{out}");
+    assert!(fake.requests().is_empty());
+}
