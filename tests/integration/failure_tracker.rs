@@ -614,3 +614,166 @@ fn without_a_token_the_tracker_stops_before_any_request() {
     assert!(out.stderr.contains("no GitHub token"), "{out}");
     assert!(fake.requests().is_empty());
 }
+
+/// The generator of the 30-day simulation: whether the workflow completed a run on day `d`
+/// (1-based) and whether test `t` failed in it. Deterministic, with persistent, flaky,
+/// fixed and new tests.
+fn sim_ran(d: u32) -> bool {
+    !(d * 7 + 3).is_multiple_of(9)
+}
+
+fn sim_fails(t: u32, d: u32) -> bool {
+    let h = t
+        .wrapping_mul(2_654_435_761)
+        .wrapping_add(d.wrapping_mul(40_503))
+        .wrapping_mul(2_246_822_519)
+        >> 24;
+    sim_ran(d)
+        && match t {
+            0 => true,                         // broken every day
+            1 => d >= 12,                      // broken since day 12
+            2 => d <= 9,                       // fixed after day 9
+            3 => d % 3 != 1,                   // flaky: fails two days of three
+            4 => d.is_multiple_of(2) && d > 5, // flakier, from day 6
+            5 => d == 17,                      // once
+            _ => h.is_multiple_of(5),
+        }
+}
+
+const SIM_TESTS: u32 = 8;
+
+fn sim_date(d: u32) -> String {
+    format!("2026-11-{d:02}")
+}
+
+#[test]
+fn thirty_days_of_runs_give_the_dates_counts_streaks_flakiness_and_chart_of_a_plain_truth() {
+    let names = |t: u32| {
+        (
+            format!("test/registered/amd/test_sim_{t}.py"),
+            format!("TestSim.test_{t}"),
+        )
+    };
+    let mut bot_issues = Vec::new();
+    let mut runs = Vec::new();
+    for d in 1..=30u32 {
+        let failing: Vec<(String, String)> = (0..SIM_TESTS)
+            .filter(|t| sim_fails(*t, d))
+            .map(names)
+            .collect();
+        let comments = if failing.is_empty() {
+            vec![]
+        } else {
+            vec![(PR_TEST, failing.clone())]
+        };
+        bot_issues.push(daily(u64::from(d), &sim_date(d), &comments));
+        if sim_ran(d) {
+            runs.push(json!({"id": 19_000_000 + d, "conclusion": if failing.is_empty() { "success" } else { "failure" },
+                             "created_at": format!("{}T05:00:00Z", sim_date(d))}));
+        }
+    }
+    let fake = FakeGithub::start(
+        serde_json::from_value::<Scenario>(json!({
+            "bot_login": "amd-bot",
+            "repos": {BOT_REPO: {"issues": bot_issues}, UPSTREAM: {"workflows": {PR_TEST: runs}}}
+        }))
+        .unwrap(),
+    );
+    fake.expect_writes(ALL_WRITES);
+    for d in 1..=30u32 {
+        // Even days run as a finalize job after midnight, with the day the tick started on.
+        let now = if d.is_multiple_of(2) && d < 30 {
+            format!("{}T00:20:00Z", sim_date(d + 1))
+        } else {
+            format!("{}T23:00:00Z", sim_date(d))
+        };
+        bot(&fake, &now)
+            .args(["failure-tracker", "--date", &sim_date(d)])
+            .success();
+    }
+    // The truth, from the generator's plain lists.
+    let scans: Vec<u32> = (1..=30).filter(|d| sim_ran(*d)).collect();
+    let number = fake.issues(UPSTREAM)[0].number;
+    assert_eq!(fake.issues(UPSTREAM).len(), 1);
+    let state = state_of(&fake, number);
+    let body = upstream(&fake, number).body;
+    let mut checked = Vec::new();
+    for t in 0..SIM_TESTS {
+        let fails: Vec<u32> = (1..=30).filter(|d| sim_fails(t, *d)).collect();
+        let (file, function) = names(t);
+        let key = format!(
+            "{}::{}",
+            &file["test/".len()..],
+            function.replace('.', "::")
+        );
+        if fails.is_empty() {
+            assert!(!state.entries.contains_key(&key), "{key}");
+            continue;
+        }
+        let e = entry(&state, &key);
+        assert_eq!(e.first_seen(), day(&sim_date(fails[0])), "{key}");
+        assert_eq!(
+            e.last_seen(),
+            day(&sim_date(*fails.last().unwrap())),
+            "{key}"
+        );
+        assert_eq!(e.count, Some(fails.len() as u64), "{key}");
+        let streak = scans.iter().rev().take_while(|d| fails.contains(d)).count();
+        let mut flaky = 0;
+        let (mut failed, mut passed) = (false, false);
+        for d in &scans {
+            if fails.contains(d) {
+                flaky += usize::from(failed && passed);
+                failed = true;
+                passed = false;
+            } else if failed {
+                passed = true;
+            }
+        }
+        if *fails.last().unwrap() == 30 {
+            let row = body
+                .lines()
+                .find(|l| l.contains(&format!("`{file}`")) && l.contains("🔴 failing"))
+                .unwrap_or_else(|| panic!("{key} has no failing row"));
+            let cells: Vec<&str> = row.split(" | ").collect();
+            assert_eq!(
+                (cells[4], cells[5]),
+                (streak.to_string().as_str(), flaky.to_string().as_str()),
+                "{key}: {row}"
+            );
+            checked.push((streak, flaky));
+        } else {
+            assert_eq!(
+                streak, 0,
+                "{key}: a test not failing on the last scan day has no streak"
+            );
+        }
+    }
+    assert!(
+        checked.iter().any(|(s, _)| *s >= 5),
+        "the days hold a long streak: {checked:?}"
+    );
+    assert!(
+        checked.iter().any(|(_, f)| *f >= 2),
+        "the days hold a flaky test: {checked:?}"
+    );
+    assert!(
+        state.entries.len() >= 6,
+        "fixed and once-only tests stay tracked"
+    );
+    let bar = body
+        .lines()
+        .find(|l| l.trim_start().starts_with("bar ["))
+        .unwrap();
+    let series: Vec<usize> = bar
+        .trim()
+        .trim_start_matches("bar [")
+        .trim_end_matches(']')
+        .split(", ")
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let truth: Vec<usize> = (1..=30)
+        .map(|d| (0..SIM_TESTS).filter(|t| sim_fails(*t, d)).count())
+        .collect();
+    assert_eq!(series, truth);
+}
