@@ -3,7 +3,8 @@
 //! Trackers are found by listing the label's issues the bot created, open and closed: a
 //! listing sees an issue the moment it exists (search lags behind creation and would make a
 //! duplicate), and a closed tracker keeps its history instead of being replaced. Search is
-//! used only for the legacy titles, which predate the label rule.
+//! only the fallback for what the listing cannot see: a tracker another account created or
+//! whose label was removed, and the legacy titles.
 
 use anyhow::{Context, Result};
 
@@ -48,8 +49,8 @@ async fn listed(
         .min_by_key(|i| i.number))
 }
 
-/// An issue with a legacy title, by exact title among the search hits.
-async fn legacy(client: &Client, repo: &RepoName, title: &str) -> Result<Option<Issue>> {
+/// An issue with exactly `title` among the search hits (open or closed).
+async fn searched(client: &Client, repo: &RepoName, title: &str) -> Result<Option<Issue>> {
     let query = format!(
         "repo:{repo} is:issue in:title \"{}\"",
         title.replace('"', "")
@@ -57,7 +58,7 @@ async fn legacy(client: &Client, repo: &RepoName, title: &str) -> Result<Option<
     let hits = client
         .search_issues(&query, Some(20))
         .await
-        .with_context(|| format!("cannot search {repo} for the legacy tracker {title:?}"))?;
+        .with_context(|| format!("cannot search {repo} for the tracker {title:?}"))?;
     Ok(hits
         .into_iter()
         .filter(|i| i.title == title)
@@ -76,8 +77,14 @@ pub async fn find_or_create(
 ) -> Result<Found> {
     let mut found = listed(client, repo, label, login, &tracked.title).await?;
     if found.is_none() {
+        // A tracker the listing cannot see (another creator account, a removed label) is
+        // still continued, never duplicated; search lag only matters for our own creations,
+        // which the listing sees.
+        found = searched(client, repo, &tracked.title).await?;
+    }
+    if found.is_none() {
         for old in &tracked.legacy_titles {
-            if let Some(issue) = legacy(client, repo, old).await? {
+            if let Some(issue) = searched(client, repo, old).await? {
                 rename(client, repo, &issue, &tracked.title).await;
                 found = Some(issue);
                 break;

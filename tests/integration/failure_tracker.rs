@@ -777,3 +777,30 @@ fn thirty_days_of_runs_give_the_dates_counts_streaks_flakiness_and_chart_of_a_pl
         .collect();
     assert_eq!(series, truth);
 }
+
+#[test]
+fn a_tracker_created_by_another_account_without_the_label_is_found_by_search_and_continued() {
+    let mut theirs = tracker(97, TITLE, ORIGINAL_BODY);
+    theirs["user"] = "old-bot-account".into();
+    theirs["labels"] = json!([]);
+    let fake = fake(
+        vec![daily(
+            1,
+            "2026-11-24",
+            &[(PR_TEST, tests(&[("a.py", "t")]))],
+        )],
+        vec![theirs],
+        json!({}),
+    );
+    fake.expect_writes(ALL_WRITES);
+    bot(&fake, "2026-11-24T06:00:00Z")
+        .args(["failure-tracker"])
+        .success();
+    assert_eq!(fake.issues(UPSTREAM).len(), 1, "no second tracker");
+    let state = state_of(&fake, 97);
+    assert_eq!(
+        entry(&state, "srt/test_a.py::TestA::test_x").first_seen(),
+        day("2026-11-01")
+    );
+    assert_eq!(entry(&state, "a.py::t").last_seen(), day("2026-11-24"));
+}
