@@ -9,7 +9,7 @@
 use anyhow::{Context, Result};
 
 use crate::config::TrackedWorkflow;
-use crate::domain::{IssueState, RepoName};
+use crate::domain::{IssueNumber, IssueState, RepoName};
 use crate::github::models::Issue;
 use crate::github::{Client, IssueFilter, IssuePatch, NewIssue};
 use crate::report::markers::tracker_placeholder;
@@ -109,7 +109,7 @@ pub async fn find_or_create(
                 return Ok(Found::Planned);
             };
             tracing::info!("{}: created tracker #{}", tracked.file, created.number);
-            created.number
+            converge(client, repo, label, login, &tracked.title, created.number).await?
         }
     };
     let issue = client
@@ -117,6 +117,36 @@ pub async fn find_or_create(
         .await
         .with_context(|| format!("cannot read tracker {repo}#{number}"))?;
     Ok(Found::Existing(Box::new(issue)))
+}
+
+/// After creating a tracker, the lowest-numbered one with the title wins (a concurrent run
+/// may have created one too); ours is closed with a link when it lost, so every run agrees.
+async fn converge(
+    client: &Client,
+    repo: &RepoName,
+    label: &str,
+    login: &str,
+    title: &str,
+    ours: IssueNumber,
+) -> Result<IssueNumber> {
+    let winner = listed(client, repo, label, login, title)
+        .await?
+        .map_or(ours, |w| w.number.min(ours));
+    if winner != ours {
+        let note =
+            format!("Duplicate of #{winner} (another run created the tracker first); closing.");
+        client.create_comment(repo, ours, &note).await.ok();
+        let close = IssuePatch {
+            state: Some("closed".into()),
+            state_reason: Some("not_planned".into()),
+            ..IssuePatch::default()
+        };
+        client
+            .update_issue(repo, ours, &close)
+            .await
+            .with_context(|| format!("cannot close duplicate tracker #{ours}"))?;
+    }
+    Ok(winner)
 }
 
 /// Renames a legacy tracker; a failure is logged and the issue used as it is.

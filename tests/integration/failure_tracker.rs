@@ -804,3 +804,53 @@ fn a_tracker_created_by_another_account_without_the_label_is_found_by_search_and
     );
     assert_eq!(entry(&state, "a.py::t").last_seen(), day("2026-11-24"));
 }
+
+#[test]
+fn concurrent_runs_converge_on_one_open_tracker() {
+    let fake = fake(
+        vec![daily(
+            1,
+            "2026-11-24",
+            &[(PR_TEST, tests(&[("a.py", "t")]))],
+        )],
+        vec![],
+        json!({"search_lag_ms": 60000}),
+    );
+    fake.expect_writes(ALL_WRITES);
+    let url = fake.url();
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                Test::new()
+                    .env("GITHUB_API_URL", &url)
+                    .env("GH_PAT", "test-token-1234567890")
+                    .env("BOT_REPO", BOT_REPO)
+                    .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
+                    .args(["failure-tracker"])
+                    .success();
+            })
+        })
+        .collect();
+    for r in runs {
+        r.join().unwrap();
+    }
+    let open: Vec<_> = fake
+        .issues(UPSTREAM)
+        .into_iter()
+        .filter(|i| i.state == "open")
+        .collect();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        entry(&state_of(&fake, open[0].number), "a.py::t").last_seen(),
+        day("2026-11-24")
+    );
+    // The next run finds the winner, not a closed duplicate.
+    let out = bot(&fake, "2026-11-24T07:00:00Z")
+        .args(["failure-tracker"])
+        .success();
+    assert!(
+        out.stdout.contains(&format!("issue #{}", open[0].number)),
+        "{out}"
+    );
+}
