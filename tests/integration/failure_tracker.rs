@@ -53,12 +53,25 @@ fn analysis(job: u64, tests: &[(String, String)]) -> JobAnalysis {
 
 /// The day's report issue with the bot's comments for each workflow's failing tests.
 fn daily(number: u64, date: &str, failing: &[(&str, Vec<(String, String)>)]) -> Value {
+    daily_at(number, date, failing, None)
+}
+
+/// The same, with the commit the jobs ran on.
+fn daily_at(
+    number: u64,
+    date: &str,
+    failing: &[(&str, Vec<(String, String)>)],
+    sha: Option<&str>,
+) -> Value {
     let mut comments = Vec::new();
     for (i, (wf, tests)) in failing.iter().enumerate() {
         let analyses: Vec<JobAnalysis> = tests
             .chunks(50)
             .enumerate()
-            .map(|(j, chunk)| analysis(1000 * (i as u64 + 1) + j as u64, chunk))
+            .map(|(j, chunk)| JobAnalysis {
+                head_sha: sha.and_then(|s| s.parse().ok()),
+                ..analysis(1000 * (i as u64 + 1) + j as u64, chunk)
+            })
             .collect();
         let report = WorkflowReport {
             workflow: wf,
@@ -852,5 +865,50 @@ fn concurrent_runs_converge_on_one_open_tracker() {
     assert!(
         out.stdout.contains(&format!("issue #{}", open[0].number)),
         "{out}"
+    );
+}
+
+#[test]
+fn the_agent_answers_the_tracker_rows_task_with_its_prompt_and_context_file() {
+    let upstream = crate::upstream::Upstream::new();
+    let sha = upstream.commit("main", &[("python/sglang/version.py", "v = 1\n")]);
+    let fake = fake(
+        vec![daily_at(
+            1,
+            "2026-11-24",
+            &[(PR_TEST, tests(&[("a.py", "t")]))],
+            Some(&sha),
+        )],
+        vec![],
+        json!({}),
+    );
+    fake.expect_writes(ALL_WRITES);
+    let tools = tempfile::tempdir().unwrap();
+    let claude = tools.path().join("claude");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stub-claude"),
+        &claude,
+    )
+    .unwrap();
+    std::fs::write(tools.path().join("claude.mode"), "ok").unwrap();
+    let answer = "<!-- ci-failure-tracker-data:start -->\n```json\n[{\"workflow\": \"pr-test-amd.yml\", \"test_file\": \"test/srt/test_agent.py\", \"test_function\": \"TestAgent.test_rows\", \"cluster\": \"c\", \"error\": \"E\", \"status\": \"new today\", \"job_url\": \"\", \"job_id\": 1000, \"run_started_at\": \"\"}]\n```\n<!-- ci-failure-tracker-data:end -->";
+    std::fs::write(tools.path().join("claude.answer"), answer).unwrap();
+    let workspace = tempfile::tempdir().unwrap();
+    bot(&fake, "2026-11-24T06:00:00Z")
+        .env("CLAUDE_BIN", &claude.display().to_string())
+        .env("ANTHROPIC_API_KEY", "sk-ant-stub-key-0123456789")
+        .file(
+            "sglang-bot.toml",
+            &crate::harness::agent_config(workspace.path(), &upstream.url()),
+        )
+        .args(["failure-tracker"])
+        .success();
+    let prompt = std::fs::read_to_string(tools.path().join("claude.prompt")).unwrap();
+    assert!(prompt.starts_with("Task: Failure Tracker Data\nWorkflows: pr-test-amd.yml\nPer-workflow per-job analyses: .ci-context/failure-tracker-analyses.md\n"), "{prompt}");
+    let number = fake.issues(UPSTREAM)[0].number;
+    let state = state_of(&fake, number);
+    assert_eq!(
+        state.entries.keys().collect::<Vec<_>>(),
+        ["srt/test_agent.py::TestAgent::test_rows"]
     );
 }
