@@ -30,7 +30,9 @@ const QUIET_BUDGET: usize = 10_000;
 /// What is written: the issue body and the overflow comments, in part order (2, 3, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrackerPages {
+    /// The issue body (part 1).
     pub body: String,
+    /// Overflow comments, parts 2, 3, ….
     pub comments: Vec<String>,
 }
 

@@ -25,9 +25,13 @@ use crate::report::tracker_state::{StoredEntry, TrackerState};
 
 /// What one run of the tracker is about.
 pub struct Job<'a> {
+    /// Tracked workflows, label, upstream repository.
     pub config: &'a Config,
+    /// The GitHub client (dry run included).
     pub client: &'a Client,
+    /// The backend chain asked for the rows.
     pub analyst: &'a dyn Backend,
+    /// Where the day's report issue is.
     pub bot_repo: &'a RepoName,
     /// The day whose report is read and merged (`--date`, default today).
     pub day: Day,
@@ -40,6 +44,7 @@ pub struct Job<'a> {
 /// What happened to one workflow's tracker.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Outcome {
+    /// Workflow file.
     pub workflow: String,
     /// The tracker issue (none when only planned in a dry run, or not found before a failure).
     pub issue: Option<IssueNumber>,
@@ -47,7 +52,9 @@ pub struct Outcome {
     pub body: Option<String>,
     /// The overflow comments as rendered, in part order.
     pub comments: Vec<String>,
+    /// Entries failing on the shown day.
     pub failing: usize,
+    /// Entries in the state.
     pub tracked: usize,
     /// Whether the content changed (then it was written, or would be in a dry run).
     pub changed: bool,
@@ -60,7 +67,9 @@ pub struct Outcome {
 /// The whole run: the day's issue and each tracked workflow's outcome.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
+    /// The day's report issue read (none: nothing was tracked).
     pub daily_issue: Option<IssueNumber>,
+    /// One outcome per tracked workflow, in configuration order.
     pub workflows: Vec<Outcome>,
 }
 
