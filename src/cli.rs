@@ -115,7 +115,7 @@ pub enum Command {
     Monitor(MonitorArgs),
     /// Build the cross-workflow summary in the daily issue's body.
     DailySummary(DailySummaryArgs),
-    /// Update the per-workflow failure tracker issues (not built yet).
+    /// Update the per-workflow failure tracker issues.
     FailureTracker(FailureTrackerArgs),
     /// Analyse a GitHub Actions run or job given by URL.
     AnalyzeUrl(AnalyzeUrlArgs),

@@ -27,6 +27,7 @@ pub mod report;
 mod run;
 pub mod state;
 pub mod summary;
+pub mod tracker;
 pub mod workspace;
 
 pub use run::run;

@@ -12,9 +12,12 @@ use super::prompts::{
     cross_run_prompt, PER_JOB_ANALYSES,
 };
 use super::summary_prompt;
+use super::tracker_prompt::{
+    parse_tracker_answer, tracker_context, tracker_prompt, TRACKER_ANALYSES,
+};
 use super::{
     AnalysisError, Answer, Backend, CrossJobRequest, CrossRunRequest, DailySummaryRequest,
-    JobReport, JobRequest, Produced,
+    JobReport, JobRequest, Produced, TrackerRequest, TrackerRow,
 };
 use crate::domain::CommitSha;
 use crate::report::cross::run_pattern;
@@ -28,6 +31,10 @@ const CROSS_JOB_TURNS: u32 = 30;
 const CROSS_JOB_TIMEOUT: Duration = Duration::from_secs(300);
 /// The cross-run agent's turn budget.
 const CROSS_RUN_TURNS: u32 = 150;
+/// The tracker rows task's budget (the original's `TRACKER_AGENT_*` defaults): it reuses the
+/// analyses' facts, it does not investigate.
+const TRACKER_TURNS: u32 = 80;
+const TRACKER_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// Runs the per-job task of `agent/CLAUDE.md` through the Claude Code CLI.
 pub struct AgentAnalyst {
@@ -182,6 +189,45 @@ impl Backend for AgentAnalyst {
             };
             self.run_cross_task(request.workflow, request.analyses, task)
                 .await
+        })
+    }
+
+    /// The rows as the agent lists them from the analyses, checked field by field; an answer
+    /// without a JSON array is a failure, so the chain falls back to the report tables.
+    fn tracker_rows<'a>(
+        &'a self,
+        request: TrackerRequest<'a>,
+    ) -> Answer<'a, Produced<Vec<TrackerRow>>> {
+        Box::pin(async move {
+            let all: Vec<JobAnalysis> = request
+                .workflows
+                .iter()
+                .flat_map(|(_, a)| a.iter().cloned())
+                .collect();
+            let commit = newest_commit(&all).ok_or_else(|| {
+                AnalysisError::Failed(anyhow::anyhow!("no analysis names the commit it ran on"))
+            })?;
+            let context = [(
+                TRACKER_ANALYSES.to_string(),
+                tracker_context(request.workflows),
+            )];
+            let answer = self
+                .run_task(
+                    "failure-tracker",
+                    commit,
+                    &tracker_prompt(request.workflows),
+                    &context,
+                    TRACKER_TURNS.min(self.max_turns),
+                    TRACKER_TIMEOUT,
+                )
+                .await?;
+            let (rows, warnings) = parse_tracker_answer(&answer.text).ok_or_else(|| {
+                AnalysisError::Failed(anyhow::anyhow!("the agent's answer holds no tracker rows"))
+            })?;
+            for w in warnings {
+                tracing::warn!("{w}");
+            }
+            Ok(Produced::by(PRODUCER, rows))
         })
     }
 }

@@ -9,9 +9,10 @@ use futures_util::future::BoxFuture;
 use super::api::{ApiClient, MessageRequest};
 use super::prompts::{clean_cross_job, cross_job_jobs_text};
 use super::templates::Templates;
+use super::tracker_prompt::{parse_tracker_answer, tracker_api_prompt};
 use super::{
     stream_job_log, AnalysisError, Answer, Backend, CrossJobRequest, DailySummaryRequest,
-    JobReport, JobRequest, Produced,
+    JobReport, JobRequest, Produced, TrackerRequest, TrackerRow,
 };
 use crate::logs::prefilter::Prefilter;
 use crate::logs::{Analyzer, EvidenceSource, LogAnalysis};
@@ -159,6 +160,33 @@ impl Backend for ApiAnalyst {
                 )));
             }
             Ok(Produced::by(PRODUCER, text))
+        })
+    }
+
+    /// The rows as the model lists them from the analyses (sent inline), checked field by
+    /// field; an answer without a JSON array is a failure, so the chain falls back.
+    fn tracker_rows<'a>(
+        &'a self,
+        request: TrackerRequest<'a>,
+    ) -> Answer<'a, Produced<Vec<TrackerRow>>> {
+        Box::pin(async move {
+            let answer = self
+                .client
+                .complete(&MessageRequest {
+                    system: None,
+                    user: tracker_api_prompt(request.workflows),
+                    max_tokens: self.max_tokens,
+                    thinking: false,
+                })
+                .await
+                .map_err(|e| AnalysisError::Failed(e.into()))?;
+            let (rows, warnings) = parse_tracker_answer(&answer.text).ok_or_else(|| {
+                AnalysisError::Failed(anyhow::anyhow!("the model's answer holds no tracker rows"))
+            })?;
+            for w in warnings {
+                tracing::warn!("{w}");
+            }
+            Ok(Produced::by(PRODUCER, rows))
         })
     }
 }

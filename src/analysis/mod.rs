@@ -13,6 +13,7 @@ pub mod prompts;
 pub mod summary_prompt;
 pub mod tasks;
 pub mod templates;
+pub mod tracker_prompt;
 
 use futures_util::future::BoxFuture;
 

@@ -14,6 +14,7 @@ mod backends;
 mod config_cmd;
 mod daily_summary;
 mod ensure_daily_issue;
+mod failure_tracker;
 mod log_input;
 pub mod monitor;
 
@@ -46,6 +47,10 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
         }
         Command::DailySummary(args) => {
             daily_summary::run(&resolved.config, args.date, cli.global.format).await
+        }
+        Command::FailureTracker(args) => {
+            let analyst = backends::analyst_for(&resolved.config).await?;
+            failure_tracker::run(&resolved.config, args, cli.global.format, analyst.as_ref()).await
         }
         Command::Completions(args) => {
             use clap::CommandFactory;

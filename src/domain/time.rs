@@ -17,6 +17,12 @@ impl Day {
     }
 }
 
+impl From<NaiveDate> for Day {
+    fn from(date: NaiveDate) -> Self {
+        Day(date)
+    }
+}
+
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0.format("%Y-%m-%d"))

@@ -120,3 +120,27 @@ pub fn footer(producer: &str, now: &str) -> String {
 pub const PART_TARGET_CHARS: usize = 60_000;
 /// Slack kept free in each part when packing.
 pub const PACKING_SLACK: usize = 400;
+
+/// First line of every tracker body.
+pub const TRACKER_START: &str = "<!-- ci-failure-tracker:start -->";
+/// Last line of every tracker body.
+pub const TRACKER_END: &str = "<!-- ci-failure-tracker:end -->";
+/// Start of an overflow part marker on a tracker comment.
+pub const TRACKER_PART_PREFIX: &str = "<!-- ci-failure-tracker-part: ";
+
+/// First line of a tracker's overflow comment `index` of `total` (the body is part 1).
+pub fn tracker_part_marker(index: usize, total: usize) -> String {
+    format!("{TRACKER_PART_PREFIX}{index}/{total} -->")
+}
+
+/// Start of the agent's tracker data block.
+pub const TRACKER_DATA_START: &str = "<!-- ci-failure-tracker-data:start -->";
+/// End of the agent's tracker data block.
+pub const TRACKER_DATA_END: &str = "<!-- ci-failure-tracker-data:end -->";
+
+/// The body a new tracker issue is created with (the original's, byte for byte).
+pub fn tracker_placeholder(display: &str) -> String {
+    format!(
+        "{TRACKER_START}\n<!-- ci-failure-tracker-state:\n{{}}\n-->\n# {display} — Failure Tracker\n\n_Initializing… the first scan will populate this tracker._\n{TRACKER_END}\n"
+    )
+}

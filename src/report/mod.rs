@@ -18,6 +18,10 @@ pub mod summary_clusters;
 pub mod summary_facts;
 pub mod summary_output;
 pub mod tracker;
+pub mod tracker_history;
+pub mod tracker_merge;
+pub mod tracker_parts;
+pub mod tracker_render;
 pub mod tracker_state;
 
 pub use block::{parse_blocks, render_block, JobAnalysis};

@@ -6,6 +6,11 @@
 //! must survive a rewrite: keys we do not know are kept, `job_id` keeps the spelling it was
 //! stored with (`123`, `"123"`, `""` or `null`), and dates that do not parse are kept as
 //! text. Types apply after reading ([`TrackerEntry::job_id`], [`TrackerEntry::first_seen`]).
+//!
+//! We add what the original does not know as extra keys it keeps untouched: per entry the
+//! days it failed and a count, and one reserved pseudo-entry ([`SCANS_KEY`]) holding the days
+//! a scan saw the workflow complete a run. Every `<` and `>` in the JSON is written as a
+//! `\u003c`/`\u003e` escape, so no text a failure can contain ends the HTML comment.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -13,6 +18,14 @@ use serde_json::{Map, Value};
 
 use crate::domain::lenient::Kept;
 use crate::domain::{Day, JobId};
+
+/// Reserved key of the scan log. Row keys always contain `::`, so it never collides with one;
+/// an original reader shows it as one quiet row labelled [`SCANS_LABEL`] and keeps it.
+pub const SCANS_KEY: &str = "@sglang-bot-scan-days";
+/// What an original reader shows as the scan log's test file.
+pub const SCANS_LABEL: &str = "(sglang-bot: days the workflow completed a run)";
+/// How many days of failures and scans are kept.
+pub const HISTORY_DAYS: i64 = 30;
 
 /// Prefix of the blob we write.
 pub const STATE_PREFIX: &str = "<!-- ci-failure-tracker-state:";
@@ -57,6 +70,16 @@ pub struct TrackerEntry {
     /// First day the test failed (never re-dated).
     #[serde(default)]
     pub first_seen: Kept<Day>,
+    /// The days (within the last [`HISTORY_DAYS`]) the test failed, oldest first.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "days"
+    )]
+    pub fail_days: Vec<Day>,
+    /// How many distinct days it was seen failing since the bot started counting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
     /// Keys this version does not know, kept for whoever wrote them.
     #[serde(flatten)]
     pub other: Map<String, Value>,
@@ -89,15 +112,97 @@ pub enum StoredEntry {
     Raw(Value),
 }
 
-/// The whole blob: entries in first-seen order, as the original kept them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
+/// The whole blob: entries in first-seen order, as the original kept them, and the scan log.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrackerState {
     /// `test_file::test_function` → entry.
     pub entries: IndexMap<String, StoredEntry>,
+    /// Days a scan saw the workflow complete a run (stored under [`SCANS_KEY`]).
+    pub scans: ScanLog,
 }
 
-/// Why a blob was not used (the caller logs it and starts from what else it has).
+/// The days a scan saw the workflow complete a run: what makes a day a pass for an entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScanLog {
+    /// Oldest first, each once.
+    pub days: Vec<Day>,
+    /// Keys of the pseudo-entry this version does not know, kept.
+    pub other: Map<String, Value>,
+}
+
+impl ScanLog {
+    fn to_value(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("test_file".into(), SCANS_LABEL.into());
+        map.insert("test_function".into(), "".into());
+        map.insert("last_seen".into(), "".into());
+        map.insert("first_seen".into(), "".into());
+        let days: Vec<Value> = self.days.iter().map(|d| d.to_string().into()).collect();
+        map.insert("scan_days".into(), Value::Array(days));
+        for (k, v) in &self.other {
+            map.insert(k.clone(), v.clone());
+        }
+        Value::Object(map)
+    }
+
+    fn from_value(value: Value) -> ScanLog {
+        let Value::Object(mut map) = value else {
+            return ScanLog::default();
+        };
+        for label in ["test_file", "test_function", "last_seen", "first_seen"] {
+            map.remove(label);
+        }
+        let mut days: Vec<Day> = match map.remove("scan_days") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|d| d.as_str()?.parse().ok())
+                .collect(),
+            _ => Vec::new(),
+        };
+        days.sort();
+        days.dedup();
+        ScanLog { days, other: map }
+    }
+
+    /// Whether nothing is recorded (the pseudo-entry is then not written).
+    pub fn is_empty(&self) -> bool {
+        self.days.is_empty() && self.other.is_empty()
+    }
+}
+
+impl Serialize for TrackerState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in &self.entries {
+            map.serialize_entry(k, v)?;
+        }
+        if !self.scans.is_empty() {
+            map.serialize_entry(SCANS_KEY, &self.scans.to_value())?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for TrackerState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut raw = IndexMap::<String, Value>::deserialize(d)?;
+        let scans = raw
+            .shift_remove(SCANS_KEY)
+            .map(ScanLog::from_value)
+            .unwrap_or_default();
+        let entries = raw
+            .into_iter()
+            .map(|(k, v)| {
+                let entry = serde_json::from_value(v).map_err(serde::de::Error::custom)?;
+                Ok((k, entry))
+            })
+            .collect::<Result<_, D::Error>>()?;
+        Ok(TrackerState { entries, scans })
+    }
+}
+
+/// Why a blob was not used (the caller logs it; a strict reader refuses to write over it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StateError {
     /// The blob's JSON does not parse.
@@ -107,6 +212,12 @@ pub enum StateError {
         prefix: &'static str,
         /// The JSON error.
         message: String,
+    },
+    /// The blob has no end (`-->`).
+    #[error("tracker state after {prefix:?} has no end")]
+    Unterminated {
+        /// Which prefix held it.
+        prefix: &'static str,
     },
 }
 
@@ -142,9 +253,38 @@ impl TrackerState {
         (TrackerState::default(), problems)
     }
 
+    /// Reads the state strictly: the first blob under the current prefix, else under the
+    /// legacy one. `Ok(None)` when neither is present (or holds a non-object, which the
+    /// original skipped too); an error when a blob is present but cannot be read, because
+    /// writing over it would erase its history.
+    pub fn read(body: &str) -> Result<Option<TrackerState>, StateError> {
+        for prefix in [STATE_PREFIX, LEGACY_STATE_PREFIX] {
+            let Some(start) = body.find(prefix) else {
+                continue;
+            };
+            let rest = &body[start + prefix.len()..];
+            let Some(end) = rest.find(STATE_END) else {
+                return Err(StateError::Unterminated { prefix });
+            };
+            let corrupt = |e: serde_json::Error| StateError::Corrupt {
+                prefix,
+                message: e.to_string(),
+            };
+            match serde_json::from_str::<Value>(rest[..end].trim()).map_err(corrupt)? {
+                Value::Object(map) => {
+                    return serde_json::from_value(Value::Object(map))
+                        .map(Some)
+                        .map_err(corrupt)
+                }
+                _ => continue,
+            }
+        }
+        Ok(None)
+    }
+
     /// The blob as written into the issue body: one key per line, no indentation, non-ASCII
-    /// as is. A `-->` inside a value (test names and errors come from logs) is escaped so it
-    /// cannot end the HTML comment early.
+    /// as is, every `<` and `>` escaped so no value (test names and errors come from logs) can
+    /// end or open an HTML comment.
     pub fn render(&self) -> String {
         let mut out = Vec::new();
         let formatter = serde_json::ser::PrettyFormatter::with_indent(b"");
@@ -154,9 +294,23 @@ impl TrackerState {
         let json = String::from_utf8(out).expect("serde_json writes UTF-8");
         format!(
             "{STATE_PREFIX}\n{}\n{STATE_END}",
-            json.replace("-->", "--\\u003e")
+            json.replace('<', "\\u003c").replace('>', "\\u003e")
         )
     }
+}
+
+/// Stored days, oldest first; what does not read as a day is dropped.
+fn days<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Day>, D::Error> {
+    let mut days: Vec<Day> = match Value::deserialize(d)? {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str()?.parse().ok())
+            .collect(),
+        _ => Vec::new(),
+    };
+    days.sort();
+    days.dedup();
+    Ok(days)
 }
 
 /// A text field as stored: a string, or `null`/a number/a boolean read as its text.

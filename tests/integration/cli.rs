@@ -227,7 +227,6 @@ fn token_precedence_prefers_bot_pat_and_skips_empty_values() {
 fn unimplemented_commands_fail_with_exit_2_not_a_fake_success() {
     for args in [
         &["watch", "--bot-repo", "o/r"][..],
-        &["failure-tracker", "--bot-repo", "o/r"],
         &["review-pr", "24512", "--no-post"],
         &["ci-status", "24512", "--no-post"],
     ] {

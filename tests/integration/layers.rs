@@ -19,8 +19,8 @@ const LAYERS: &[&[&str]] = &[
     &["config", "state", "workspace", "logging"],
     // Finding the day's issue; the analysis backends.
     &["daily_issue", "analysis"],
-    // The monitor tick; the daily summary.
-    &["monitor", "summary"],
+    // The monitor tick; the daily summary; the failure trackers.
+    &["monitor", "summary", "tracker"],
     // The command line.
     &["cli"],
     // One file per subcommand.

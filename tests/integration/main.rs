@@ -13,6 +13,7 @@ mod cli;
 mod config;
 mod daily_issue;
 mod daily_summary;
+mod failure_tracker;
 mod github_client;
 mod guards_doc;
 mod harness;
