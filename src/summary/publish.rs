@@ -91,7 +91,10 @@ pub async fn publish(
         .await
         .with_context(|| format!("cannot read {repo}#{issue} to publish the summary"))?
         .body;
-    let body = new_body(&current, content, seeded);
+    // As GitHub will store it (secrets redacted), so an unchanged body is seen as unchanged.
+    let body = client
+        .as_posted(&new_body(&current, content, seeded))
+        .into_owned();
     let patched = body != current;
     if patched {
         write_body(client, repo, issue, &body).await?;

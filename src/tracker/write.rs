@@ -37,7 +37,9 @@ pub async fn read_parts(
 
 /// Writes `pages` over what the tracker shows: the overflow comments first (created or
 /// updated when their text changed), then the body, then surplus old parts are deleted, so a
-/// failure half-way still leaves every entry in some part. Returns how many writes were sent.
+/// failure half-way still leaves every entry in some part. Texts are compared as GitHub will
+/// store them (secrets redacted), so a row holding a secret is not rewritten on every run.
+/// Returns how many writes were sent.
 pub async fn write_pages(
     client: &Client,
     repo: &RepoName,
@@ -48,7 +50,7 @@ pub async fn write_pages(
     let mut writes = 0;
     for (i, text) in pages.comments.iter().enumerate() {
         match old_parts.get(i) {
-            Some(old) if comparable(&old.body) == comparable(text) => {}
+            Some(old) if comparable(&old.body) == comparable(&client.as_posted(text)) => {}
             Some(old) => {
                 client
                     .update_comment(repo, old.id, text)
@@ -65,7 +67,7 @@ pub async fn write_pages(
             }
         }
     }
-    if comparable(&issue.body) != comparable(&pages.body) {
+    if comparable(&issue.body) != comparable(&client.as_posted(&pages.body)) {
         let patch = crate::github::IssuePatch {
             body: Some(pages.body.clone()),
             ..Default::default()

@@ -912,3 +912,44 @@ fn the_agent_answers_the_tracker_rows_task_with_its_prompt_and_context_file() {
         ["srt/test_agent.py::TestAgent::test_rows"]
     );
 }
+
+#[test]
+fn a_tracker_row_holding_a_secret_is_posted_redacted_and_not_rewritten_the_next_run() {
+    // The bot's own token in a failure's error text (a log that printed it): GitHub stores the
+    // body redacted, and the next run must see that as unchanged.
+    let mut leaky = analysis(7, &tests(&[("a.py", "test_login")]));
+    leaky.analysis = leaky.analysis.replace(
+        "AssertionError: boom --> x",
+        "AssertionError: token test-token-1234567890 rejected",
+    );
+    let report = WorkflowReport {
+        workflow: PR_TEST,
+        analyses: std::slice::from_ref(&leaky),
+        summary: None,
+        pending: &[],
+        unanalysed: &[],
+        producer: "sglang-bot builtin analyser",
+        now: "2026-11-24 06:00 UTC",
+        upstream: UPSTREAM,
+    };
+    let comments: Vec<Value> = report
+        .render_parts()
+        .into_iter()
+        .map(|body| json!({"user": "amd-bot", "body": body}))
+        .collect();
+    let day = json!({"number": 1, "title": "[CI Monitor] Daily Report - 2026-11-24",
+                     "labels": ["ci-monitor"], "user": "amd-bot", "comments": comments});
+    let fake = fake(vec![day], vec![], json!({}));
+    fake.expect_writes(ALL_WRITES);
+    bot(&fake, "2026-11-24T06:00:00Z")
+        .args(["failure-tracker"])
+        .success();
+    let body = fake.issues(UPSTREAM)[0].body.clone();
+    assert!(!body.contains("test-token-1234567890"), "{body}");
+    assert!(body.contains("[REDACTED]"), "{body}");
+    fake.reset_requests();
+    bot(&fake, "2026-11-24T18:30:00Z")
+        .args(["failure-tracker"])
+        .success();
+    assert!(fake.writes().is_empty(), "{:?}", fake.writes());
+}
