@@ -31,10 +31,6 @@ const CROSS_JOB_TURNS: u32 = 30;
 const CROSS_JOB_TIMEOUT: Duration = Duration::from_secs(300);
 /// The cross-run agent's turn budget.
 const CROSS_RUN_TURNS: u32 = 150;
-/// The tracker rows task's budget (the original's `TRACKER_AGENT_*` defaults): it reuses the
-/// analyses' facts, it does not investigate.
-const TRACKER_TURNS: u32 = 80;
-const TRACKER_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// Runs the per-job task of `agent/CLAUDE.md` through the Claude Code CLI.
 pub struct AgentAnalyst {
@@ -217,8 +213,8 @@ impl Backend for AgentAnalyst {
                     commit,
                     &tracker_prompt(request.workflows),
                     &context,
-                    TRACKER_TURNS.min(self.max_turns),
-                    TRACKER_TIMEOUT,
+                    request.limits.max_turns,
+                    request.limits.timeout,
                 )
                 .await?;
             let (rows, warnings) = parse_tracker_answer(&answer.text).ok_or_else(|| {

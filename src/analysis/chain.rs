@@ -235,6 +235,7 @@ mod tests {
         let rows = chain
             .tracker_rows(TrackerRequest {
                 workflows: &workflows,
+                limits: crate::analysis::TrackerLimits::default(),
             })
             .await
             .unwrap();

@@ -20,7 +20,7 @@ use futures_util::future::BoxFuture;
 pub use tasks::{
     Correlation, CrossJobRequest, CrossRunRequest, DailySummaryRequest, PrCiStatusRequest,
     PrCorrelationRequest, PrReviewRequest, Produced, PullRequestFacts, SummaryLimits, Task,
-    TrackerRequest, TrackerRow, Verdict,
+    TrackerLimits, TrackerRequest, TrackerRow, Verdict,
 };
 
 use crate::domain::{RepoName, SignatureKey};

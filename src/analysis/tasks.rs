@@ -89,6 +89,27 @@ pub struct SummaryLimits {
 pub struct TrackerRequest<'a> {
     /// (workflow file, its analyses).
     pub workflows: &'a [(String, Vec<JobAnalysis>)],
+    /// The task's budgets (`[tracker]`: a small task, its own small budget).
+    pub limits: TrackerLimits,
+}
+
+/// Budgets of the tracker-rows task (`tracker.max_turns`, `tracker.timeout_secs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrackerLimits {
+    /// Agent turns.
+    pub max_turns: u32,
+    /// Agent wall-clock limit.
+    pub timeout: std::time::Duration,
+}
+
+impl Default for TrackerLimits {
+    /// The original's: 80 turns, 900 s.
+    fn default() -> Self {
+        TrackerLimits {
+            max_turns: 80,
+            timeout: std::time::Duration::from_secs(900),
+        }
+    }
 }
 
 /// One failing test as the failure tracker records it (defined with its reader in `report`).

@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use chrono::{Days, NaiveTime};
 use serde::Serialize;
 
-use crate::analysis::{Backend, TrackerRequest, TrackerRow};
+use crate::analysis::{Backend, TrackerLimits, TrackerRequest, TrackerRow};
 use crate::config::{Config, TrackedWorkflow};
 use crate::daily_issue::{self, reports};
 use crate::domain::{Day, IssueNumber, RepoName};
@@ -101,7 +101,17 @@ pub async fn run(job: &Job<'_>) -> Result<Report> {
         "{} job analyses in daily issue #{number} for the tracked workflows",
         day_reports.total()
     );
-    let rows = rows(job.analyst, &day_reports.workflows, day_reports.total()).await;
+    let limits = TrackerLimits {
+        max_turns: job.config.tracker.max_turns,
+        timeout: std::time::Duration::from_secs(job.config.tracker.timeout_secs),
+    };
+    let rows = rows(
+        job.analyst,
+        &day_reports.workflows,
+        day_reports.total(),
+        limits,
+    )
+    .await;
     let targets: Vec<Tracked<'_>> = tracked
         .iter()
         .map(|t| Tracked {
@@ -138,11 +148,15 @@ async fn rows(
     analyst: &dyn Backend,
     workflows: &[(String, Vec<crate::report::JobAnalysis>)],
     total: usize,
+    limits: TrackerLimits,
 ) -> Vec<TrackerRow> {
     if total == 0 {
         return Vec::new();
     }
-    match analyst.tracker_rows(TrackerRequest { workflows }).await {
+    match analyst
+        .tracker_rows(TrackerRequest { workflows, limits })
+        .await
+    {
         Ok(produced) => {
             tracing::info!(
                 "{} tracker row(s) from {}",

@@ -897,12 +897,18 @@ fn the_agent_answers_the_tracker_rows_task_with_its_prompt_and_context_file() {
     bot(&fake, "2026-11-24T06:00:00Z")
         .env("CLAUDE_BIN", &claude.display().to_string())
         .env("ANTHROPIC_API_KEY", "sk-ant-stub-key-0123456789")
+        .env("TRACKER_AGENT_MAX_TURNS", "33")
         .file(
             "sglang-bot.toml",
             &crate::harness::agent_config(workspace.path(), &upstream.url()),
         )
         .args(["failure-tracker"])
         .success();
+    let record = std::fs::read_to_string(tools.path().join("claude.record")).unwrap();
+    assert!(
+        record.contains("arg=--max-turns\narg=33\n"),
+        "the tracker's own budget reaches the agent:\n{record}"
+    );
     let prompt = std::fs::read_to_string(tools.path().join("claude.prompt")).unwrap();
     assert!(prompt.starts_with("Task: Failure Tracker Data\nWorkflows: pr-test-amd.yml\nPer-workflow per-job analyses: .ci-context/failure-tracker-analyses.md\n"), "{prompt}");
     let number = fake.issues(UPSTREAM)[0].number;
