@@ -46,7 +46,11 @@ pub struct WorkflowRuns {
     pub workflow: String,
     /// [`TREND_DAYS`] tallies, oldest first; the last is the summary's date.
     pub days: Vec<DayTally>,
-    /// Runs created on the date that have not completed (left out of every count).
+    /// Runs created on the date that have not completed (left out of every count). Shown as
+    /// of the summary's last rebuild, and not part of the digest: a run starting or finishing
+    /// alone would otherwise ask a model for a new summary every tick (a finished run changes
+    /// the day's counts, which are).
+    #[serde(skip)]
     pub in_flight: usize,
 }
 
@@ -170,6 +174,40 @@ mod tests {
         assert_eq!((today.passed, today.failed, today.other), (1, 0, 1));
         assert_eq!(t.yesterday().unwrap().failed, 1);
         assert_eq!(t.in_flight, 1);
+    }
+
+    #[test]
+    fn runs_in_flight_alone_do_not_change_the_digest_but_a_finished_run_does() {
+        let runs = [run(4, "2026-11-24", true, Some(Conclusion::Failure))];
+        let facts = SummaryFacts {
+            date: day("2026-11-24"),
+            snapshot: "2026-11-24 06:00 UTC".into(),
+            upstream: "sgl-project/sglang".into(),
+            issue: 1,
+            workflows: vec![("a.yml".into(), vec![JobAnalysis::default()])],
+            runs: vec![tally("a.yml", &runs, day("2026-11-24"))],
+            yesterday_text: None,
+            yesterday_clusters: None,
+            passed_later: BTreeSet::new(),
+        };
+        let mut started = facts.clone();
+        started.runs[0] = tally(
+            "a.yml",
+            &[runs[0].clone(), run(5, "2026-11-24", false, None)],
+            day("2026-11-24"),
+        );
+        assert_eq!(started.runs[0].in_flight, 1);
+        assert_eq!(facts.digest(), started.digest());
+        let mut finished = facts.clone();
+        finished.runs[0] = tally(
+            "a.yml",
+            &[
+                runs[0].clone(),
+                run(5, "2026-11-24", true, Some(Conclusion::Success)),
+            ],
+            day("2026-11-24"),
+        );
+        assert_ne!(facts.digest(), finished.digest());
     }
 
     #[test]
