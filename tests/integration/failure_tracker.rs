@@ -129,7 +129,7 @@ fn upstream(fake: &FakeGithub, number: u64) -> fake_github::FakeIssue {
 }
 
 /// The state a tracker holds across its body and the bot's part comments.
-fn state_of(fake: &FakeGithub, number: u64) -> TrackerState {
+pub(crate) fn state_of(fake: &FakeGithub, number: u64) -> TrackerState {
     let body = upstream(fake, number).body;
     let comments: Vec<String> = fake
         .comments(UPSTREAM, number)
@@ -140,14 +140,14 @@ fn state_of(fake: &FakeGithub, number: u64) -> TrackerState {
     tracker_parts::read(&body, &texts).unwrap()
 }
 
-fn entry<'a>(state: &'a TrackerState, key: &str) -> &'a TrackerEntry {
+pub(crate) fn entry<'a>(state: &'a TrackerState, key: &str) -> &'a TrackerEntry {
     match state.entries.get(key) {
         Some(StoredEntry::Entry(e)) => e,
         other => panic!("{key}: {other:?}\n{:?}", state.entries.keys()),
     }
 }
 
-fn day(s: &str) -> Option<Day> {
+pub(crate) fn day(s: &str) -> Option<Day> {
     s.parse().ok()
 }
 
@@ -631,11 +631,11 @@ fn without_a_token_the_tracker_stops_before_any_request() {
 /// The generator of the 30-day simulation: whether the workflow completed a run on day `d`
 /// (1-based) and whether test `t` failed in it. Deterministic, with persistent, flaky,
 /// fixed and new tests.
-fn sim_ran(d: u32) -> bool {
+pub(crate) fn sim_ran(d: u32) -> bool {
     !(d * 7 + 3).is_multiple_of(9)
 }
 
-fn sim_fails(t: u32, d: u32) -> bool {
+pub(crate) fn sim_fails(t: u32, d: u32) -> bool {
     let h = t
         .wrapping_mul(2_654_435_761)
         .wrapping_add(d.wrapping_mul(40_503))
@@ -653,9 +653,9 @@ fn sim_fails(t: u32, d: u32) -> bool {
         }
 }
 
-const SIM_TESTS: u32 = 8;
+pub(crate) const SIM_TESTS: u32 = 8;
 
-fn sim_date(d: u32) -> String {
+pub(crate) fn sim_date(d: u32) -> String {
     format!("2026-11-{d:02}")
 }
 

@@ -22,5 +22,6 @@ mod monitor;
 mod monitor_guards;
 mod rate_limits;
 mod secrets;
+mod thirty_days;
 mod upstream;
 mod workspace;

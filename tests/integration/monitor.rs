@@ -204,7 +204,7 @@ fn the_cross_job_summary_gives_each_failure_its_cluster_and_one_row_per_failure_
     );
     let version = rows
         .iter()
-        .find(|r| r.contains("`test_version_command`"))
+        .find(|r| r.contains("`TestCLIHelp::test_version_command`"))
         .unwrap();
     assert!(
         version.contains("AttributeError") && version.contains("in 2 jobs"),
@@ -213,7 +213,7 @@ fn the_cross_job_summary_gives_each_failure_its_cluster_and_one_row_per_failure_
     assert!(version.contains("/job/56000000000)") && version.contains("/job/56000000001)"));
     let curses = rows
         .iter()
-        .find(|r| r.contains("`test_curses_menu_selection`"))
+        .find(|r| r.contains("`TestMenuInteraction::test_curses_menu_selection`"))
         .unwrap();
     assert!(
         curses.contains("OSError") && !curses.contains("AttributeError"),

@@ -94,7 +94,10 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
             if t.retried {
                 error = format!("{error} (failed on every retry)");
             }
-            out.push_str(&format!("| {file} | {} | {error} |\n", code(&t.name, true)));
+            out.push_str(&format!(
+                "| {file} | {} | {error} |\n",
+                code(test_function(t), true)
+            ));
         }
         out.push('\n');
     }
@@ -107,7 +110,10 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
                 .message
                 .as_deref()
                 .map_or("—".to_string(), |m| code(m, true));
-            out.push_str(&format!("| {file} | {} | {error} |\n", code(&t.name, true)));
+            out.push_str(&format!(
+                "| {file} | {} | {error} |\n",
+                code(test_function(t), true)
+            ));
         }
         out.push('\n');
     }
@@ -174,9 +180,39 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
     out
 }
 
+/// The Test Function cell: the test's id after its file (`Class::test_y`, or `test_y` for a
+/// plain function), so the file and function cells name one test even when two classes of a
+/// file have a test of the same name (the tracker keys its rows by these two cells).
+fn test_function(t: &crate::FailedTest) -> &str {
+    t.file
+        .as_deref()
+        .and_then(|f| t.id.strip_prefix(f))
+        .and_then(|rest| rest.strip_prefix("::"))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(&t.name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_test_function_cell_keeps_the_class_so_file_and_function_name_one_test() {
+        let log = "FAILED test/registered/amd/test_x.py::TestA::test_run - AssertionError: a\n\
+                   FAILED test/registered/amd/test_x.py::TestB::test_run - AssertionError: b\n\
+                   FAILED test/registered/amd/test_x.py::test_plain - AssertionError: c\n";
+        let md = render_markdown(
+            &crate::analyze_bytes(log.as_bytes()),
+            &ReportContext::default(),
+        );
+        for row in [
+            "| `registered/amd/test_x.py` | `TestA::test_run` | `AssertionError: a` |",
+            "| `registered/amd/test_x.py` | `TestB::test_run` | `AssertionError: b` |",
+            "| `registered/amd/test_x.py` | `test_plain` | `AssertionError: c` |",
+        ] {
+            assert!(md.contains(row), "{row}\n{md}");
+        }
+    }
 
     #[test]
     fn code_spans_survive_backticks_pipes_and_html() {
