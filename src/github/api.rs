@@ -27,6 +27,9 @@ pub struct RunFilter {
     pub status: Option<String>,
     /// Only runs created at or after this time (`created=>=…`).
     pub created_since: Option<DateTime<Utc>>,
+    /// With `created_since`, only runs created up to this time too (`created=A..B`, both
+    /// ends included): a past day's runs are found however many came after.
+    pub created_until: Option<DateTime<Utc>>,
     /// Stop after this many runs (newest first, as GitHub orders them).
     pub limit: Option<usize>,
 }
@@ -94,6 +97,16 @@ fn field(name: &'static str) -> impl Fn(serde_json::Value) -> Option<serde_json:
     move |mut page| page.get_mut(name).map(serde_json::Value::take)
 }
 
+/// The `created` qualifier: `>=A`, or `A..B` with an upper bound.
+fn created_query(filter: &RunFilter) -> Option<String> {
+    let at = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let since = filter.created_since.map(at)?;
+    Some(match filter.created_until.map(at) {
+        Some(until) => format!("{since}..{until}"),
+        None => format!(">={since}"),
+    })
+}
+
 /// A listed item that no model reads.
 fn decode_error(path: &str, e: serde_json::Error) -> super::GithubError {
     super::GithubError::Decode {
@@ -128,12 +141,7 @@ impl Client {
                 ("branch", filter.branch.clone()),
                 ("event", filter.event.clone()),
                 ("status", filter.status.clone()),
-                (
-                    "created",
-                    filter
-                        .created_since
-                        .map(|t| format!(">={}", t.format("%Y-%m-%dT%H:%M:%SZ"))),
-                ),
+                ("created", created_query(filter)),
                 ("per_page", Some(per_page.to_string())),
             ])
         );

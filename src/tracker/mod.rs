@@ -172,16 +172,19 @@ async fn rows(
     }
 }
 
-/// Whether the workflow completed a run upstream on `day` (a day without failures then counts
-/// as a pass). A listing error counts as "not known", never as a pass.
+/// Whether the workflow completed a run upstream on `day` that the monitor would have looked
+/// at (scheduled, on the monitored branch): a day without failures then counts as a pass. A
+/// listing error counts as "not known", never as a pass.
 async fn completed_run(job: &Job<'_>, workflow: &str) -> bool {
     let start = job.day.date().and_time(NaiveTime::MIN).and_utc();
     let end = start + Days::new(1);
     let filter = RunFilter {
+        branch: Some(job.config.monitor.branch.clone()),
+        event: Some("schedule".into()),
         status: Some("completed".into()),
         created_since: Some(start),
+        created_until: Some(end - chrono::Duration::seconds(1)),
         limit: Some(100),
-        ..RunFilter::default()
     };
     match job
         .client

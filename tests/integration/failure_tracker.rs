@@ -959,3 +959,48 @@ fn a_tracker_row_holding_a_secret_is_posted_redacted_and_not_rewritten_the_next_
         .success();
     assert!(fake.writes().is_empty(), "{:?}", fake.writes());
 }
+
+#[test]
+fn a_day_counts_as_scanned_only_for_a_completed_scheduled_run_of_that_day_found_by_a_dated_query() {
+    let run = |id: u64, created: &str, event: &str| json!({"id": id, "event": event, "conclusion": "success", "created_at": created});
+    // Day 10: one scheduled run, then 120 later runs; day 11: only a push.
+    let mut runs = vec![run(1, "2026-11-10T05:00:00Z", "schedule")];
+    runs.extend((0..120).map(|i| run(100 + i, "2026-11-20T05:00:00Z", "schedule")));
+    runs.push(run(2, "2026-11-11T05:00:00Z", "push"));
+    let fake = fake(
+        vec![
+            daily(1, "2026-11-10", &[(PR_TEST, tests(&[("a.py", "t")]))]),
+            daily(2, "2026-11-11", &[]),
+        ],
+        vec![],
+        json!({}),
+    );
+    fake.add(
+        serde_json::from_value::<Scenario>(
+            json!({"repos": {UPSTREAM: {"workflows": {PR_TEST: runs}}}}),
+        )
+        .unwrap(),
+    );
+    fake.expect_writes(ALL_WRITES);
+    for date in ["2026-11-10", "2026-11-11"] {
+        bot(&fake, "2026-11-24T06:00:00Z")
+            .args(["failure-tracker", "--date", date])
+            .success();
+    }
+    let number = fake.issues(UPSTREAM)[0].number;
+    assert_eq!(
+        state_of(&fake, number).scans.days,
+        [day("2026-11-10").unwrap()]
+    );
+    let asked: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| r.path.clone())
+        .filter(|p| p.contains("/actions/workflows/"))
+        .collect();
+    assert!(
+        asked.iter().any(|p| p.contains("event=schedule")
+            && p.contains("created=2026-11-10T00%3A00%3A00Z..2026-11-10T23%3A59%3A59Z")),
+        "{asked:?}"
+    );
+}

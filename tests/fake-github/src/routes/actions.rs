@@ -25,10 +25,12 @@ pub(crate) fn route(call: &Call<'_>, repo: &str, seg: &[&str]) -> Answer {
     let find_run = |id: &str| state.runs.iter().find(|(_, r)| r.id.to_string() == id);
     match (call.method.clone(), seg) {
         (Method::GET, ["actions", "workflows", wf, "runs"]) => {
-            let created_min = q
-                .get("created")
-                .and_then(|c| c.strip_prefix(">="))
-                .map(str::to_string);
+            // `>=A` or `A..B` (both ends included), as GitHub's search qualifiers.
+            let created = q.get("created").map(String::as_str).unwrap_or_default();
+            let (created_min, created_max) = match created.split_once("..") {
+                Some((a, b)) => (Some(a.to_string()), Some(b.to_string())),
+                None => (created.strip_prefix(">=").map(str::to_string), None),
+            };
             let runs: Vec<Value> = state
                 .runs
                 .iter()
@@ -46,6 +48,9 @@ pub(crate) fn route(call: &Call<'_>, repo: &str, seg: &[&str]) -> Answer {
                     created_min
                         .as_ref()
                         .is_none_or(|m| r.created_at.as_str() >= m.as_str())
+                        && created_max
+                            .as_ref()
+                            .is_none_or(|m| r.created_at.as_str() <= m.as_str())
                 })
                 .map(|r| objects::run(base, repo, wf, r))
                 .collect();
