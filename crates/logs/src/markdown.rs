@@ -159,7 +159,9 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
     }
 
     if !a.signatures.is_empty() {
-        out.push_str("### Failure Cluster\n\n");
+        // First a short symptom name (what readers of the section's first line, such as the
+        // failure tracker, show), then every signature.
+        out.push_str(&format!("### Failure Cluster\n\n{}\n\n", cluster_name(a)));
         for s in a.signatures.iter().take(10) {
             out.push_str(&format!("- {}\n", code(s, false)));
         }
@@ -180,6 +182,33 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
     out
 }
 
+/// A one-line name for the job's failure: the first failed test's normalised message (and how
+/// many others there are), or the category and reason when no test failed.
+fn cluster_name(a: &LogAnalysis) -> String {
+    let name = match a.failed_tests.first() {
+        Some(t) => {
+            let message = t
+                .message
+                .as_deref()
+                .map_or_else(|| format!("{} failed", t.name), crate::signature::normalize);
+            match a.failed_tests.len() - 1 {
+                0 => message,
+                n => format!("{message} (+{n} more failed test(s))"),
+            }
+        }
+        None => format!(
+            "{}: {}",
+            a.category.label(),
+            crate::signature::normalize(&a.reason)
+        ),
+    };
+    let line = name.replace(['\n', '\r', '`'], " ");
+    match line.char_indices().nth(120) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line,
+    }
+}
+
 /// The Test Function cell: the test's id after its file (`Class::test_y`, or `test_y` for a
 /// plain function), so the file and function cells name one test even when two classes of a
 /// file have a test of the same name (the tracker keys its rows by these two cells).
@@ -195,6 +224,32 @@ fn test_function(t: &crate::FailedTest) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_failure_cluster_section_opens_with_a_short_symptom_name() {
+        let section = |log: &str| {
+            let md = render_markdown(
+                &crate::analyze_bytes(log.as_bytes()),
+                &ReportContext::default(),
+            );
+            md.split("### Failure Cluster\n\n")
+                .nth(1)
+                .unwrap_or_default()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(
+            section("FAILED test/a.py::T::test_x - AssertionError: expected 3 got 2\nFAILED test/a.py::T::test_y - KeyError: k\n"),
+            "AssertionError: expected <n> got <n> (+1 more failed test(s))"
+        );
+        let oom = section("##[group]Run x\ntorch.OutOfMemoryError: HIP out of memory. Tried to allocate 2.00 GiB\n##[error]Process completed with exit code 1.\n");
+        assert!(
+            !oom.starts_with('-') && !oom.contains('`') && !oom.is_empty(),
+            "{oom}"
+        );
+    }
 
     #[test]
     fn the_test_function_cell_keeps_the_class_so_file_and_function_name_one_test() {
