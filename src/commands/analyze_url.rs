@@ -84,7 +84,13 @@ pub(crate) async fn run(args: &AnalyzeUrlArgs, config: &Config, format: Format) 
         };
         report_analyses(&ctx, analyst, &config.github.target_repo, &run, jobs).await?
     };
-    show(&outcome, format, bot_repo.is_some() && !config.dry_run)?;
+    let redactor = crate::redact::Redactor::new(config.secrets.values());
+    show(
+        &outcome,
+        format,
+        bot_repo.is_some() && !config.dry_run,
+        &redactor,
+    )?;
     Ok(if outcome.jobs.iter().any(|j| j.error.is_some()) {
         EXIT_FAILURE
     } else {
@@ -99,6 +105,11 @@ async fn jobs_to_analyse(
     target: &ActionsTarget,
 ) -> Result<(WorkflowRun, Vec<Job>)> {
     let repo = &target.repo;
+    // The job first: one of another run is refused before its run is looked for.
+    let jobs = match target.job {
+        Some(id) => vec![job_of_run(client, target, id).await?],
+        None => Vec::new(),
+    };
     let run = client
         .workflow_run(repo, target.run)
         .await
@@ -108,30 +119,48 @@ async fn jobs_to_analyse(
             "the URL names attempt {attempt}: the jobs of the run's latest attempt are analysed"
         );
     }
-    let jobs = match target.job {
-        Some(id) => vec![client
-            .job(repo, id)
-            .await
-            .with_context(|| format!("cannot read job {id} of {repo}"))?],
-        None => client
-            .run_jobs(repo, target.run)
-            .await
-            .with_context(|| format!("cannot list the jobs of run {}", target.run))?
-            .into_iter()
-            .filter(failed_and_finished)
-            .filter(|job| {
-                let gate = is_gate_job(job);
-                if gate {
-                    tracing::info!(
-                        "{}: a gate job (it only reports the others), skipped",
-                        job.name
-                    );
-                }
-                !gate
-            })
-            .collect(),
-    };
+    if target.job.is_some() {
+        return Ok((run, jobs));
+    }
+    let jobs = client
+        .run_jobs(repo, target.run)
+        .await
+        .with_context(|| format!("cannot list the jobs of run {}", target.run))?
+        .into_iter()
+        .filter(failed_and_finished)
+        .filter(|job| {
+            let gate = is_gate_job(job);
+            if gate {
+                tracing::info!(
+                    "{}: a gate job (it only reports the others), skipped",
+                    job.name
+                );
+            }
+            !gate
+        })
+        .collect();
     Ok((run, jobs))
+}
+
+/// The job a job URL names, refused when it belongs to another run than the URL says (it
+/// would be reported under that run's title and links).
+async fn job_of_run(
+    client: &Client,
+    target: &ActionsTarget,
+    id: crate::domain::JobId,
+) -> Result<Job> {
+    let job = client
+        .job(&target.repo, id)
+        .await
+        .with_context(|| format!("cannot read job {id} of {}", target.repo))?;
+    if job.run_id != target.run {
+        return Err(UsageError(format!(
+            "job {id} belongs to run {}, not to run {} as the URL says",
+            job.run_id, target.run
+        ))
+        .into());
+    }
+    Ok(job)
 }
 
 /// Finished and not green: a failure, a cancellation (a timeout cancels), a neutral end.
@@ -375,20 +404,27 @@ async fn cross_job_summary(
     }
 }
 
-/// Prints the report (no issue written), or the line naming the issue; JSON with `--format json`.
-fn show(outcome: &Outcome, format: Format, posted: bool) -> Result<()> {
-    match format {
-        Format::Json => crate::output::println(&serde_json::to_string_pretty(outcome)?)?,
-        Format::Text if posted => crate::output::println(&match outcome.issue {
-            Some(n) => format!("Reported in issue #{n}: {}", outcome.title),
-            None => format!("Reported: {}", outcome.title),
-        })?,
-        Format::Text => crate::output::print(&format!(
+/// Prints the report (no issue written), or the line naming the issue; JSON with `--format
+/// json`. Secrets are redacted as in what is posted: the text comes from logs.
+fn show(
+    outcome: &Outcome,
+    format: Format,
+    posted: bool,
+    redactor: &crate::redact::Redactor,
+) -> Result<()> {
+    let text = match format {
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(outcome)?),
+        Format::Text if posted => match outcome.issue {
+            Some(n) => format!("Reported in issue #{n}: {}\n", outcome.title),
+            None => format!("Reported: {}\n", outcome.title),
+        },
+        Format::Text => format!(
             "{}\n{}\n\n{}\n",
             "=".repeat(60),
             outcome.title,
             outcome.body
-        ))?,
-    }
+        ),
+    };
+    crate::output::print(&redactor.redact(&text))?;
     Ok(())
 }

@@ -66,7 +66,11 @@ pub fn parse_actions_url(
     let (job, attempt) = match tail {
         [] => (None, None),
         ["job", job] => (Some(JobId::new(id_of(job, text)?)), None),
-        ["attempts", n] => (None, Some(id_of(n, text)? as u32)),
+        ["attempts", n] => {
+            let attempt = u32::try_from(id_of(n, text)?)
+                .map_err(|_| format!("{text:?}: attempt {n} is not an attempt number"))?;
+            (None, Some(attempt))
+        }
         _ => {
             return Err(format!(
                 "{text:?} is not a run or job URL (expected {SHAPE})"
@@ -95,19 +99,16 @@ fn id_of(segment: &str, text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{text:?}: {segment:?} is not an id (expected {SHAPE})"))
 }
 
-/// The web hosts whose URLs are accepted: `github.com` for the public API, else the
-/// Enterprise host the API lives on (`https://HOST/api/v3` serves `https://HOST/...`).
+/// The web hosts whose URLs are accepted: the GitHub Enterprise host when the API is one
+/// (`https://HOST/api/v3` serves `https://HOST/...`; a github.com id would name another run
+/// there), else `github.com` (the public API, or a stand-in for it such as a test server).
 pub fn web_hosts(api_url: &str) -> Vec<String> {
-    let host = api_url
-        .split_once("://")
-        .map_or(api_url, |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    match host.as_str() {
-        "" | "api.github.com" => vec!["github.com".into()],
-        _ => vec!["github.com".into(), host],
+    let rest = api_url.split_once("://").map_or(api_url, |(_, rest)| rest);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if path.trim_end_matches('/') == "api/v3" && !host.is_empty() {
+        vec![host.to_ascii_lowercase()]
+    } else {
+        vec!["github.com".into()]
     }
 }
 
@@ -120,7 +121,7 @@ mod tests {
     }
 
     fn parse(url: &str) -> Result<ActionsTarget, String> {
-        parse_actions_url(url, &web_hosts("https://ghe.amd.com/api/v3"), &sglang())
+        parse_actions_url(url, &web_hosts("https://api.github.com"), &sglang())
     }
 
     #[test]
@@ -139,9 +140,28 @@ mod tests {
             parse("https://github.com/sgl-project/sglang/actions/runs/24384910439/attempts/2/")
                 .unwrap();
         assert_eq!(attempt.attempt, Some(2));
-        let ghes = parse("https://GHE.amd.com/SGL-Project/sglang/actions/runs/5").unwrap();
-        assert_eq!(ghes.run, RunId::new(5));
-        assert_eq!(ghes.repo, sglang());
+    }
+
+    #[test]
+    fn an_enterprise_api_reads_its_own_host_only() {
+        let hosts = web_hosts("https://GHE.amd.com/api/v3/");
+        assert_eq!(hosts, ["ghe.amd.com"]);
+        let ghes = parse_actions_url(
+            "https://GHE.amd.com/SGL-Project/sglang/actions/runs/5",
+            &hosts,
+            &sglang(),
+        )
+        .unwrap();
+        assert_eq!((ghes.run, ghes.repo), (RunId::new(5), sglang()));
+        let public = parse_actions_url(
+            "https://github.com/sgl-project/sglang/actions/runs/5",
+            &hosts,
+            &sglang(),
+        );
+        assert!(
+            public.unwrap_err().contains("is not on ghe.amd.com"),
+            "a github.com id names another run there"
+        );
     }
 
     #[test]
@@ -184,6 +204,10 @@ mod tests {
                 "not an id",
             ),
             (
+                "https://github.com/sgl-project/sglang/actions/runs/1/attempts/4294967297",
+                "not an attempt number",
+            ),
+            (
                 "https://github.com/sgl-project/sglang/actions/runs/1/job/2/extra",
                 "not a run or job",
             ),
@@ -201,11 +225,8 @@ mod tests {
     }
 
     #[test]
-    fn the_public_api_accepts_github_com_only() {
+    fn the_public_api_or_a_stand_in_for_it_reads_github_com() {
         assert_eq!(web_hosts("https://api.github.com"), ["github.com"]);
-        assert_eq!(
-            web_hosts("http://127.0.0.1:8080"),
-            ["github.com", "127.0.0.1:8080"]
-        );
+        assert_eq!(web_hosts("http://127.0.0.1:8080"), ["github.com"]);
     }
 }

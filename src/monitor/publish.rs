@@ -36,8 +36,10 @@ pub struct Written {
 }
 
 /// Writes left for the next tick because a rate limit would have outlasted the tick's budget.
-/// The analyses stay in the local cache, and the job ids are not in any marker yet, so the
-/// next tick writes them (or analyses them again): nothing is lost, nothing is doubled.
+/// The analyses stay in the local cache, and a series written only in part (a part missing,
+/// or a later part still listing the jobs of before) is continued by the next tick, with the
+/// jobs it does not show written again (from the cache, or analysed again): nothing is lost,
+/// nothing is doubled.
 #[derive(Debug, thiserror::Error)]
 #[error("{writes} write(s) deferred to the next tick: {cause}")]
 pub struct Deferred {

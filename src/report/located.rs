@@ -89,7 +89,7 @@ pub fn locate(own: &[PostedComment], workflow: &str) -> Located {
             .into_iter()
             .collect();
         let read: BTreeSet<JobId> = blocks.iter().map(|b| b.job_id).collect();
-        if listed.is_subset(&read) || lacks_parts(candidate, &parts) {
+        if listed.is_subset(&read) || is_incomplete(candidate, &parts) {
             located.main = Some(candidate.clone());
             located.overflow = dedupe_by_index(&parts);
             located.recovered = blocks;
@@ -117,8 +117,10 @@ fn listed_ids<'a>(comments: impl Iterator<Item = &'a &'a PostedComment>) -> BTre
         .collect()
 }
 
-/// Whether a series misses one of the parts its first part announces (`i/N`).
-fn lacks_parts(first: &PostedComment, parts: &[&PostedComment]) -> bool {
+/// Whether a series was written only in part: it misses one of the parts its first part
+/// announces (`i/N`), or one of its parts lists other jobs than the first (a later part whose
+/// rewrite a rate limit deferred still shows the jobs of before).
+fn is_incomplete(first: &PostedComment, parts: &[&PostedComment]) -> bool {
     let Some((_, total)) = read_part(&first.body) else {
         return false;
     };
@@ -126,7 +128,9 @@ fn lacks_parts(first: &PostedComment, parts: &[&PostedComment]) -> bool {
         .chain(parts.iter().copied())
         .filter_map(|c| read_part(&c.body).map(|(i, _)| i))
         .collect();
+    let listed = read_processed_ids(&first.body);
     (1..=total).any(|i| !present.contains(&i))
+        || parts.iter().any(|p| read_processed_ids(&p.body) != listed)
 }
 
 /// One comment per part index (the lowest id); later duplicates are left as they are.
@@ -301,6 +305,39 @@ mod tests {
         let l = locate(&damaged, WF);
         assert_eq!(l.main, None);
         assert_eq!(l.processed, ids(&[1, 2, 3, 4, 5, 6]));
+    }
+
+    #[test]
+    fn a_later_part_left_from_before_makes_the_series_incomplete_not_frozen() {
+        let big = |i: u64| JobAnalysis {
+            analysis: format!("### T\n{}", "y".repeat(15_000)),
+            ..analysis(i)
+        };
+        let before: Vec<JobAnalysis> = (1..=5).map(big).collect();
+        let after: Vec<JobAnalysis> = (1..=6).map(big).collect();
+        let old = parts(&before);
+        let new = parts(&after);
+        assert_eq!(old.len(), new.len(), "job 6 fits the last part");
+        // Part 1 rewritten with job 6 in its marker; the last part's rewrite was deferred.
+        let mut comments = vec![comment(100, new[0].clone())];
+        comments.extend(
+            old.iter()
+                .enumerate()
+                .skip(1)
+                .map(|(i, b)| comment(100 + i as u64, b.clone())),
+        );
+        let l = locate(&comments, WF);
+        assert_eq!(
+            l.main.as_ref().map(|c| c.id),
+            Some(CommentId::new(100)),
+            "continued"
+        );
+        assert!(l.frozen.is_empty());
+        assert!(
+            !l.processed.contains(&JobId::new(6)),
+            "job 6 is written again"
+        );
+        assert_eq!(l.processed, ids(&[1, 2, 3, 4, 5]));
     }
 
     #[test]

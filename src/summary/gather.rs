@@ -39,14 +39,15 @@ fn fact(run: &WorkflowRun) -> RunFact {
 }
 
 /// Each workflow's scheduled runs on `branch` created in the [`TREND_DAYS`] days up to `date`
-/// (newest first); a workflow whose listing fails is left out with a warning.
+/// (newest first). A listing that fails is an error: left out, the counts would change the
+/// summary's inputs until the next good read.
 pub async fn runs(
     client: &Client,
     upstream: &RepoName,
     workflows: &[String],
     branch: &str,
     date: Day,
-) -> BTreeMap<String, Vec<WorkflowRun>> {
+) -> anyhow::Result<BTreeMap<String, Vec<WorkflowRun>>> {
     let first = date.date() - Duration::days(TREND_DAYS - 1);
     let since = Utc.from_utc_datetime(&first.and_hms_opt(0, 0, 0).expect("midnight"));
     let mut out = BTreeMap::new();
@@ -58,16 +59,14 @@ pub async fn runs(
             limit: Some(RUNS_LISTED),
             ..RunFilter::default()
         };
-        match client.workflow_runs(upstream, wf, &filter).await {
-            Ok(list) => {
-                let kept: Vec<WorkflowRun> =
-                    list.into_iter().filter(|r| day_of(r) <= date).collect();
-                out.insert(wf.clone(), kept);
-            }
-            Err(e) => tracing::warn!("cannot list the runs of {wf}: {e}; its counts are left out"),
-        }
+        let list = client
+            .workflow_runs(upstream, wf, &filter)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot list the runs of {wf}: {e}"))?;
+        let kept: Vec<WorkflowRun> = list.into_iter().filter(|r| day_of(r) <= date).collect();
+        out.insert(wf.clone(), kept);
     }
-    out
+    Ok(out)
 }
 
 /// The tallies, in `workflows` order (only those whose runs were read).
@@ -93,7 +92,7 @@ pub async fn passed_later(
     upstream: &RepoName,
     gone: &[ClusterRef],
     runs: &BTreeMap<String, Vec<WorkflowRun>>,
-) -> BTreeSet<(String, String)> {
+) -> anyhow::Result<BTreeSet<(String, String)>> {
     let mut jobs_of: BTreeMap<RunId, Vec<Job>> = BTreeMap::new();
     let mut out = BTreeSet::new();
     for member in gone.iter().flat_map(|c| c.members.iter()) {
@@ -110,10 +109,10 @@ pub async fn passed_later(
             .take(LATER_RUNS_READ);
         for run in later {
             if let std::collections::btree_map::Entry::Vacant(slot) = jobs_of.entry(run.id) {
-                let jobs = client.run_jobs(upstream, run.id).await.unwrap_or_else(|e| {
-                    tracing::warn!("cannot read the jobs of run {}: {e}", run.id);
-                    Vec::new()
-                });
+                let jobs = client
+                    .run_jobs(upstream, run.id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot read the jobs of run {}: {e}", run.id))?;
                 slot.insert(jobs);
             }
             let passed = jobs_of[&run.id].iter().any(|j| {
@@ -127,5 +126,5 @@ pub async fn passed_later(
             }
         }
     }
-    out
+    Ok(out)
 }

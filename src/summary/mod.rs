@@ -151,7 +151,9 @@ pub async fn prepare(client: &Client, options: &Options) -> Result<Prepared> {
         );
         return Ok(Prepared::Done(report));
     }
-    let facts = gather_facts(client, options, &login, number, day.workflows).await;
+    let facts = gather_facts(client, options, &login, number, day.workflows)
+        .await
+        .context("the summary's facts could not all be read, so it is not rebuilt this time")?;
     let digest = facts.digest();
     report.digest = Some(digest.clone());
     let existing = summary_block::inner(&day.issue.body).and_then(summary_block::digest);
@@ -207,9 +209,11 @@ async fn gather_facts(
     login: &str,
     issue: IssueNumber,
     workflows: Vec<(String, Vec<crate::report::JobAnalysis>)>,
-) -> SummaryFacts {
+) -> anyhow::Result<SummaryFacts> {
     let before = previous_day(options.date);
-    let y = yesterday::lookup(client, &options.bot_repo, &options.label, before, login).await;
+    let y = yesterday::lookup(client, &options.bot_repo, &options.label, before, login)
+        .await
+        .with_context(|| format!("cannot read yesterday's summary ({before})"))?;
     let runs = gather::runs(
         client,
         &options.upstream,
@@ -217,15 +221,15 @@ async fn gather_facts(
         &options.branch,
         options.date,
     )
-    .await;
+    .await?;
     let today = clusters(&workflows);
     let gone: Vec<ClusterRef> = y
         .clusters
         .as_deref()
         .map(|list| compare(&today, list, &Default::default()).not_seen)
         .unwrap_or_default();
-    let passed_later = gather::passed_later(client, &options.upstream, &gone, &runs).await;
-    SummaryFacts {
+    let passed_later = gather::passed_later(client, &options.upstream, &gone, &runs).await?;
+    Ok(SummaryFacts {
         date: options.date,
         snapshot: options.snapshot.clone(),
         upstream: options.upstream.to_string(),
@@ -235,7 +239,7 @@ async fn gather_facts(
         yesterday_text: y.text,
         yesterday_clusters: y.clusters,
         passed_later,
-    }
+    })
 }
 
 /// Asks the chain for the summary text and prepares the block's content.

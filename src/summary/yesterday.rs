@@ -16,24 +16,10 @@ pub struct Yesterday {
     pub clusters: Option<Vec<ClusterRef>>,
 }
 
-/// Looks yesterday's summary up; errors are logged and mean "none".
+/// Looks yesterday's summary up: none when there is no issue or no summary in it. A read that
+/// fails is an error, not "none": treated as none, a passing network problem would change the
+/// summary's inputs (and ask a model again) twice, once failing and once recovering.
 pub async fn lookup(
-    client: &Client,
-    bot_repo: &RepoName,
-    label: &str,
-    day: Day,
-    login: &str,
-) -> Yesterday {
-    match try_lookup(client, bot_repo, label, day, login).await {
-        Ok(y) => y,
-        Err(e) => {
-            tracing::warn!("cannot read yesterday's summary ({day}): {e:#}; comparing with none");
-            Yesterday::default()
-        }
-    }
-}
-
-async fn try_lookup(
     client: &Client,
     bot_repo: &RepoName,
     label: &str,

@@ -158,6 +158,16 @@ fn a_job_url_analyses_that_job_and_without_a_bot_repo_the_report_is_printed() {
     let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(value["jobs"].as_array().map(Vec::len), Some(3), "{value}");
     assert!(fake.writes().is_empty(), "a dry run writes nothing");
+
+    // A job URL whose job belongs to another run is refused, not reported under this run.
+    let other = format!(
+        "https://github.com/{UPSTREAM}/actions/runs/{}/job/2",
+        RUN + 1
+    );
+    let out = bot(&fake)
+        .args(["--backend", "builtin", "analyze-url", "--url", &other])
+        .status(2);
+    assert!(out.stderr.contains("job 2 belongs to run"), "{out}");
 }
 
 #[test]
@@ -220,4 +230,38 @@ fn a_job_whose_log_is_gone_is_reported_as_such_the_others_are_analysed_and_the_e
         "one analysis: no cross-job summary"
     );
     assert_eq!(fake.comments(BOT_REPO, issue.number).len(), 2);
+}
+
+#[test]
+fn a_printed_report_carries_no_secret_from_the_log() {
+    let fake = FakeGithub::start(scenario(json!({
+        "bot_login": "amd-bot",
+        "repos": {
+            UPSTREAM: {"workflows": {NIGHTLY: [failed_run(RUN, "2026-11-24T01:00:00Z", json!([
+                job(1, "stage-a-test-1-gpu-amd", "failure",
+                    "test/srt/test_auth.py::TestAuth::test_login_with_test-token-1234567890")
+            ]))]}},
+            BOT_REPO: {}
+        }
+    })));
+    for format in ["text", "json"] {
+        let out = Test::new()
+            .env("GITHUB_API_URL", &fake.url())
+            .env("GH_PAT", "test-token-1234567890")
+            .args([
+                "--format",
+                format,
+                "--backend",
+                "builtin",
+                "analyze-url",
+                "--url",
+                &url(""),
+            ])
+            .success();
+        assert!(out.stdout.contains("test_auth.py"), "{out}");
+        assert!(
+            !out.stdout.contains("test-token-1234567890"),
+            "{format}: {out}"
+        );
+    }
 }

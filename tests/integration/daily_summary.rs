@@ -351,6 +351,28 @@ fn a_failed_publish_exits_1_saying_why() {
 }
 
 #[test]
+fn facts_that_cannot_be_read_stop_the_rebuild_instead_of_changing_the_summary() {
+    // A passing outage of the runs listing must not publish a summary without counts (and ask
+    // a model again twice, once failing and once recovering): exit 1, nothing written.
+    let fake = fake_with(today_issue("", json!([])), json!({}));
+    fake.expect_writes([POST_COMMENT, EDIT_ISSUE]);
+    reports_only(&fake);
+    fake.reset_requests();
+    fake.add(
+        serde_json::from_value::<fake_github::Scenario>(json!({"faults": [
+            {"method": "GET", "path": "/actions/workflows/.*/runs", "status": 502, "times": 100}
+        ]}))
+        .unwrap(),
+    );
+    summary(&fake)
+        .file("sglang-bot.toml", "[github]\nmax_attempts = 1\n")
+        .stderr_contains("could not all be read, so it is not rebuilt this time")
+        .status(1);
+    assert!(fake.writes().is_empty(), "{:?}", fake.writes());
+    assert_eq!(body(&fake, 1), "");
+}
+
+#[test]
 fn the_monitor_hook_runs_only_when_one_process_watched_every_workflow() {
     // ST-G27: a matrix job (`--workflows`) and BUILD_DAILY_SUMMARY=false leave the body alone.
     let fake = fake_with(today_issue("", json!([])), json!({}));

@@ -183,7 +183,8 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
 }
 
 /// A one-line name for the job's failure: the first failed test's normalised message (and how
-/// many others there are), or the category and reason when no test failed.
+/// many others there are), or the category and reason when no test failed. Plain text (no
+/// markup can start in it): it is shown as is, outside code spans.
 fn cluster_name(a: &LogAnalysis) -> String {
     let name = match a.failed_tests.first() {
         Some(t) => {
@@ -202,7 +203,12 @@ fn cluster_name(a: &LogAnalysis) -> String {
             crate::signature::normalize(&a.reason)
         ),
     };
-    let line = name.replace(['\n', '\r', '`'], " ");
+    // Outside a code span: placeholders such as `<n>` would read as HTML tags, so they are
+    // written with angle quotes, and a backtick cannot open a span.
+    let line = name
+        .replace(['\n', '\r', '`'], " ")
+        .replace('<', "‹")
+        .replace('>', "›");
     match line.char_indices().nth(120) {
         Some((at, _)) => format!("{}…", &line[..at]),
         None => line,
@@ -242,7 +248,7 @@ mod tests {
         };
         assert_eq!(
             section("FAILED test/a.py::T::test_x - AssertionError: expected 3 got 2\nFAILED test/a.py::T::test_y - KeyError: k\n"),
-            "AssertionError: expected <n> got <n> (+1 more failed test(s))"
+            "AssertionError: expected ‹n› got ‹n› (+1 more failed test(s))"
         );
         let oom = section("##[group]Run x\ntorch.OutOfMemoryError: HIP out of memory. Tried to allocate 2.00 GiB\n##[error]Process completed with exit code 1.\n");
         assert!(
