@@ -52,7 +52,7 @@ pub async fn candidates(
 
 /// A past day's issue, open or closed (someone may have closed it since): the lowest-numbered
 /// one with the exact title, which is the one every process converged on that day (a losing
-/// duplicate always has a higher number).
+/// duplicate always has a higher number). Only issues updated since that day are listed.
 pub async fn find_past(
     client: &Client,
     bot_repo: &RepoName,
@@ -60,12 +60,19 @@ pub async fn find_past(
     date: &str,
 ) -> Result<Option<Issue>> {
     let title = markers::daily_issue_title(date);
+    // A day's issue is created that day, so it was last updated on it or later: the listing
+    // stays short however many days the repository holds.
+    let since = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc());
     let issues = client
         .issues(
             bot_repo,
             &IssueFilter {
                 state: Some("all".into()),
                 labels: vec![label.into()],
+                since,
                 ..IssueFilter::default()
             },
         )

@@ -350,7 +350,8 @@ mod tests {
             "",
             &content,
             &seeded_body("2026-11-24", "sgl-project/sglang", &[]),
-        );
+        )
+        .unwrap();
         assert!(
             body.chars().count() <= crate::github::MAX_BODY_CHARS,
             "{}",

@@ -56,15 +56,39 @@ impl Content {
     }
 }
 
-/// `current` with the content in its block, cut to fit the body limit when it would not.
-pub fn new_body(current: &str, content: &Content, seeded: &str) -> String {
+/// `current` with the content in its block, cut to fit the body limit when it would not: the
+/// summary first, then the hidden cluster list (tomorrow's comparison then sees every
+/// cluster as new, which is better than no summary). An error when the rest of the body alone
+/// leaves no room, rather than a write GitHub refuses on every run.
+pub fn new_body(current: &str, content: &Content, seeded: &str) -> Result<String> {
+    let fits = |body: &String| body.chars().count() <= MAX_BODY_CHARS;
     let body = replace(current, &content.render(None), seeded);
-    let over = body.chars().count().saturating_sub(MAX_BODY_CHARS);
-    if over == 0 {
-        return body;
+    if fits(&body) {
+        return Ok(body);
     }
-    let max = content.summary.chars().count().saturating_sub(over + 300);
-    replace(current, &content.render(Some(max)), seeded)
+    let cut = |content: &Content, body: &String| {
+        let over = body.chars().count().saturating_sub(MAX_BODY_CHARS);
+        let max = content.summary.chars().count().saturating_sub(over + 300);
+        replace(current, &content.render(Some(max)), seeded)
+    };
+    let body = cut(content, &body);
+    if fits(&body) {
+        return Ok(body);
+    }
+    let without_list = Content {
+        clusters_json: String::new(),
+        ..content.clone()
+    };
+    let body = cut(
+        &without_list,
+        &replace(current, &without_list.render(None), seeded),
+    );
+    if fits(&body) {
+        return Ok(body);
+    }
+    anyhow::bail!(
+        "the issue body outside the summary block leaves no room for a summary within GitHub's {MAX_BODY_CHARS}-character limit"
+    )
 }
 
 /// What publishing did.
@@ -93,7 +117,7 @@ pub async fn publish(
         .body;
     // As GitHub will store it (secrets redacted), so an unchanged body is seen as unchanged.
     let body = client
-        .as_posted(&new_body(&current, content, seeded))
+        .as_posted(&new_body(&current, content, seeded)?)
         .into_owned();
     let patched = body != current;
     if patched {
@@ -227,7 +251,7 @@ mod tests {
             "a line of text\n".repeat(6000)
         );
         let current = format!("before\n<!-- daily-cross-workflow-summary:start -->\nold\n<!-- daily-cross-workflow-summary:end -->\n{}", "z".repeat(2000));
-        let body = new_body(&current, &content(long), "");
+        let body = new_body(&current, &content(long.clone()), "").unwrap();
         assert!(body.chars().count() <= MAX_BODY_CHARS, "{}", body.len());
         assert!(body.contains("cut here to fit"));
         assert!(body.ends_with(&"z".repeat(2000)));
@@ -236,7 +260,12 @@ mod tests {
             &current,
             &content("# Daily Cross-Workflow Summary — x".into()),
             "",
-        );
+        )
+        .unwrap();
         assert!(!short.contains("cut here"));
+        // The rest of the body alone over the limit: an error, not a write GitHub refuses.
+        let crowded = current.replace(&"z".repeat(2000), &"z".repeat(MAX_BODY_CHARS));
+        let err = new_body(&crowded, &content(long), "").unwrap_err();
+        assert!(err.to_string().contains("leaves no room"), "{err}");
     }
 }

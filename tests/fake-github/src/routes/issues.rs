@@ -43,6 +43,11 @@ fn list(call: &Call<'_>, repo: &str) -> Answer {
         .filter(|i| wanted == "all" || i.state == wanted)
         .filter(|i| labels.iter().all(|l| i.labels.iter().any(|x| x == l)))
         .filter(|i| q.get("creator").is_none_or(|c| &i.user == c))
+        // Updated at or after `since` (both RFC 3339 in UTC, so text order is time order).
+        .filter(|i| {
+            q.get("since")
+                .is_none_or(|t| i.updated_at.as_str() >= t.as_str())
+        })
         .collect();
     issues.sort_by_key(|i| std::cmp::Reverse(i.number));
     Answer::Page(
