@@ -31,7 +31,7 @@ pub(crate) fn options(config: &Config, date: Option<NaiveDate>) -> Result<Option
         label: config.monitor.daily_label.clone(),
         branch: config.monitor.branch.clone(),
         date: date.format("%Y-%m-%d").to_string().parse::<Day>()?,
-        is_today: date >= today,
+        is_today: date == today,
         snapshot: config.now().format("%Y-%m-%d %H:%M UTC").to_string(),
         limits: SummaryLimits {
             max_turns: config.summary.max_turns,
