@@ -19,8 +19,24 @@ const CUT_ERROR_WORDS: &[&[u8]] = &[
 ];
 /// Bytes kept of the error found in a cut part.
 const CUT_SNIPPET: usize = 240;
+/// Lines whose cut part held an error that are recorded, at most.
+const MAX_CUT_ERRORS: usize = 20;
 /// Skipped bytes kept between chunks: a split error word, and the start of the word it ends.
 const CARRY: usize = 64;
+
+/// Where the word holding the first error word of `hay` starts (`RuntimeError`, not `Error`).
+fn error_start(hay: &[u8]) -> Option<usize> {
+    let at = CUT_ERROR_WORDS
+        .iter()
+        .filter_map(|w| memchr::memmem::find(hay, w))
+        .min()?;
+    Some(
+        hay[..at]
+            .iter()
+            .rposition(u8::is_ascii_whitespace)
+            .map_or(0, |p| p + 1),
+    )
+}
 
 /// An error found in the part of a line that was cut off.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +116,8 @@ impl LineBuffer {
     }
 
     /// Searches bytes of the current line that are cut off for an error word, then keeps what
-    /// follows it up to [`CUT_SNIPPET`] bytes.
+    /// follows it up to [`CUT_SNIPPET`] bytes. The bytes are searched where they lie (no copy of
+    /// a long line); only a word split between two chunks is looked for in a short joint.
     fn skip(&mut self, cut: &[u8]) {
         if cut.is_empty() {
             return;
@@ -110,29 +127,38 @@ impl LineBuffer {
             found.extend_from_slice(&cut[..cut.len().min(room)]);
             return;
         }
-        let mut hay = std::mem::take(&mut self.carry);
-        hay.extend_from_slice(&cut[..cut.len().min(1 << 20)]);
-        let first = CUT_ERROR_WORDS
-            .iter()
-            .filter_map(|w| memchr::memmem::find(&hay, w))
-            .min();
-        match first {
-            Some(at) => {
-                // From the start of the word holding it (`RuntimeError`, not `Error`).
-                let start = hay[..at]
-                    .iter()
-                    .rposition(u8::is_ascii_whitespace)
-                    .map_or(0, |p| p + 1);
-                self.found = Some(hay[start..hay.len().min(start + CUT_SNIPPET)].to_vec());
+        if !self.carry.is_empty() {
+            let mut joint = std::mem::take(&mut self.carry);
+            let head = cut.len().min(CARRY);
+            joint.extend_from_slice(&cut[..head]);
+            if let Some(start) = error_start(&joint) {
+                let mut snippet = joint[start..].to_vec();
+                snippet.extend_from_slice(&cut[head..]);
+                snippet.truncate(CUT_SNIPPET);
+                self.found = Some(snippet);
+                return;
             }
-            None => self.carry = hay[hay.len().saturating_sub(CARRY)..].to_vec(),
+            if cut.len() < CARRY {
+                self.carry = joint[joint.len().saturating_sub(CARRY)..].to_vec();
+                return;
+            }
+        }
+        match error_start(cut) {
+            Some(start) => {
+                self.found = Some(cut[start..cut.len().min(start + CUT_SNIPPET)].to_vec());
+            }
+            None => self.carry = cut[cut.len().saturating_sub(CARRY)..].to_vec(),
         }
     }
 
-    /// Records what the finished line's cut part held.
+    /// Records what the finished line's cut part held (at most [`MAX_CUT_ERRORS`] lines).
     fn end_line(&mut self) {
         self.carry.clear();
-        if let Some(text) = self.found.take() {
+        if let Some(text) = self
+            .found
+            .take()
+            .filter(|_| self.cut_errors.len() < MAX_CUT_ERRORS)
+        {
             self.cut_errors.push(CutError {
                 line: self.emitted,
                 text,
@@ -215,6 +241,23 @@ mod tests {
                 "chunks of {size}"
             );
         }
+    }
+
+    #[test]
+    fn an_error_deep_in_a_single_huge_chunk_is_found_and_few_lines_are_kept() {
+        let mut text = Vec::new();
+        // Past 1 MiB into each line, and more lines than are kept.
+        for _ in 0..MAX_CUT_ERRORS + 2 {
+            text.extend(std::iter::repeat_n(b'x', 3 << 19));
+            text.extend_from_slice(b" Killed\n");
+        }
+        let mut buf = LineBuffer::default();
+        let mut n = 0;
+        buf.feed(&text, &mut |_| n += 1);
+        assert_eq!(n, MAX_CUT_ERRORS + 2);
+        let found = buf.take_cut_errors();
+        assert_eq!(found.len(), MAX_CUT_ERRORS, "a cap, not one per line");
+        assert_eq!(found[0].text, b"Killed");
     }
 
     #[test]
