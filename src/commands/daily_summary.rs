@@ -30,7 +30,7 @@ pub(crate) fn options(config: &Config, date: Option<NaiveDate>) -> Result<Option
             .collect(),
         label: config.monitor.daily_label.clone(),
         branch: config.monitor.branch.clone(),
-        date: date.format("%Y-%m-%d").to_string().parse::<Day>()?,
+        date: Day::from(date),
         is_today: date == today,
         snapshot: config.now().format("%Y-%m-%d %H:%M UTC").to_string(),
         limits: SummaryLimits {

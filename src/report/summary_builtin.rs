@@ -333,8 +333,7 @@ fn drill_down(out: &mut String, facts: &SummaryFacts, today: &[Cluster], ids: &[
 
 /// The day before `day`.
 pub fn previous_day(day: Day) -> Day {
-    let d = day.date().pred_opt().unwrap_or(day.date());
-    d.format("%Y-%m-%d").to_string().parse().expect("a date")
+    Day::from(day.date().pred_opt().unwrap_or(day.date()))
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ pub fn tally(workflow: &str, runs: &[RunFact], date: Day) -> WorkflowRuns {
         .rev()
         .filter_map(|back| date.date().checked_sub_signed(chrono::Duration::days(back)))
         .map(|d| {
-            let day: Day = d.format("%Y-%m-%d").to_string().parse().expect("a date");
+            let day = Day::from(d);
             let done = runs.iter().filter(|r| r.day == day && r.completed);
             let mut t = DayTally {
                 day,
