@@ -12,7 +12,8 @@ use crate::config::Config;
 use crate::domain::{parse_actions_url, web_hosts, ActionsTarget, IssueNumber, RepoName};
 use crate::github::models::{Job, WorkflowRun};
 use crate::github::{Client, NewIssue};
-use crate::monitor::select::{failed_steps, is_gate_job};
+use crate::monitor::analyse::{job_record, with_report};
+use crate::monitor::select::is_gate_job;
 use crate::report::extract::drop_headings;
 use crate::report::on_demand::{self, RunFacts, ANALYZE_LABEL};
 use crate::report::JobAnalysis;
@@ -339,30 +340,11 @@ fn to_analysis(
     job: &Job,
     result: Result<JobReport, AnalysisError>,
 ) -> (JobAnalysis, Option<String>) {
-    let base = JobAnalysis {
-        job_id: job.id,
-        job_name: job.name.clone(),
-        run_url: run.html_url.clone(),
-        started_at: job
-            .started_at
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-        failed_steps: failed_steps(job),
-        analysis: String::new(),
-        head_sha: run.head_sha.clone(),
-        signatures: Vec::new(),
-    };
+    let base = job_record(run, job);
     match result {
         Ok(report) => {
-            let mut text = report.markdown;
-            if let Some(note) = report.note {
-                text.push_str(&format!("\n\n_{note}_"));
-            }
-            let analysis = JobAnalysis {
-                analysis: text,
-                signatures: report.signatures,
-                ..base
-            };
-            (analysis, Some(report.producer))
+            let producer = report.producer.clone();
+            (with_report(base, report), Some(producer))
         }
         Err(e) => {
             tracing::error!("analysing {} failed: {e:#}", job.name);

@@ -65,14 +65,9 @@ async fn analyse_one(
         .await
 }
 
-fn record(
-    out: &mut Analysed,
-    workflow: &str,
-    run: &WorkflowRun,
-    job: &Job,
-    result: Result<JobReport, AnalysisError>,
-) {
-    let base = JobAnalysis {
+/// The record of `job` before its analysis: what the run and the job say about it.
+pub fn job_record(run: &WorkflowRun, job: &Job) -> JobAnalysis {
+    JobAnalysis {
         job_id: job.id,
         job_name: job.name.clone(),
         run_url: run.html_url.clone(),
@@ -83,19 +78,33 @@ fn record(
         analysis: String::new(),
         head_sha: run.head_sha.clone(),
         signatures: Vec::new(),
-    };
+    }
+}
+
+/// `base` with a finished analysis: its report (and the note of a backend that stood in) and
+/// its saved signatures.
+pub fn with_report(base: JobAnalysis, report: JobReport) -> JobAnalysis {
+    let mut text = report.markdown;
+    if let Some(note) = report.note {
+        text.push_str(&format!("\n\n_{note}_"));
+    }
+    JobAnalysis {
+        analysis: text,
+        signatures: report.signatures,
+        ..base
+    }
+}
+
+fn record(
+    out: &mut Analysed,
+    workflow: &str,
+    run: &WorkflowRun,
+    job: &Job,
+    result: Result<JobReport, AnalysisError>,
+) {
+    let base = job_record(run, job);
     match result {
-        Ok(report) => {
-            let mut text = report.markdown;
-            if let Some(note) = report.note {
-                text.push_str(&format!("\n\n_{note}_"));
-            }
-            out.analyses.push(JobAnalysis {
-                analysis: text,
-                signatures: report.signatures,
-                ..base
-            });
-        }
+        Ok(report) => out.analyses.push(with_report(base, report)),
         // The log is gone for good: record the job so it is not retried every tick.
         Err(AnalysisError::LogUnavailable(why)) => {
             tracing::warn!("{workflow}: {} has no log: {why}", job.name);

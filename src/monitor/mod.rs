@@ -3,7 +3,7 @@
 
 #![warn(clippy::too_many_lines)]
 
-mod analyse;
+pub mod analyse;
 mod context;
 mod listing;
 pub mod publish;
