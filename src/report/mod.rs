@@ -9,6 +9,7 @@ pub mod extract;
 pub mod located;
 pub mod markers;
 pub mod on_demand;
+pub mod registration;
 #[cfg(test)]
 mod robustness;
 pub mod sections;
