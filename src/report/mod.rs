@@ -3,6 +3,7 @@
 
 pub mod block;
 pub mod comment;
+pub mod coverage;
 pub mod cross;
 pub mod daily;
 pub mod extract;
