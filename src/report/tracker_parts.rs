@@ -468,7 +468,7 @@ mod tests {
             .insert("r.py::t".into(), stored("r.py", "2026-11-25", "2026-11-24"));
         assert!(render(&view("2026-11-24"), &reversed)
             .body
-            .contains("| 2026-11-25 | 2026-11-24 | new | 🔴 failing |"));
+            .contains("| 2026-11-25 | 2026-11-24 | 0d | 🔴 failing |"));
     }
 
     #[test]
