@@ -909,6 +909,13 @@ fn the_agent_answers_the_tracker_rows_task_with_its_prompt_and_context_file() {
         record.contains("arg=--max-turns\narg=33\n"),
         "the tracker's own budget reaches the agent:\n{record}"
     );
+    let cwd = record.lines().find_map(|l| l.strip_prefix("cwd=")).unwrap();
+    let tag = cwd.rsplit('/').next().unwrap();
+    let pid = tag.rsplit_once("failure-tracker-").map(|(_, p)| p);
+    assert!(
+        pid.is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())),
+        "two trackers on one runner never share a worktree: {cwd}"
+    );
     let prompt = std::fs::read_to_string(tools.path().join("claude.prompt")).unwrap();
     assert!(prompt.starts_with("Task: Failure Tracker Data\nWorkflows: pr-test-amd.yml\nPer-workflow per-job analyses: .ci-context/failure-tracker-analyses.md\n"), "{prompt}");
     let number = fake.issues(UPSTREAM)[0].number;
