@@ -1126,11 +1126,11 @@ fn a_write_failing_part_way_while_entries_move_between_parts_loses_no_entry() {
         check("after the next good run");
         let state = state_of(&fake, number);
         assert_eq!(state.entries.len(), 120);
-        let last = entry(
+        let first_test = entry(
             &state,
             "registered/amd/test_model_000.py::TestModel0::test_accuracy_of_a_long_named_case",
         );
-        assert_eq!(last.last_seen(), day("2026-11-25"));
+        assert_eq!(first_test.last_seen(), day("2026-11-25"));
         let after = part_numbers(&fake, number);
         assert!(
             after.len() > before.len(),
