@@ -209,7 +209,8 @@ impl Backend for AgentAnalyst {
             )];
             let answer = self
                 .run_task(
-                    "failure-tracker",
+                    // Per process: two trackers on one runner never share a worktree.
+                    &format!("failure-tracker-{}", std::process::id()),
                     commit,
                     &tracker_prompt(request.workflows),
                     &context,

@@ -217,17 +217,23 @@ fn latest(row: &TrackerRow, daily_issue_url: Option<&str>) -> TrackerEntry {
 /// dropped. Entries absent from the scan are untouched; nothing is deleted.
 pub fn merge(state: &mut TrackerState, scan: &Scan<'_>) {
     let day = scan.day;
+    let row_keys: Vec<String> = scan
+        .rows
+        .iter()
+        .filter_map(|r| row_key(&r.test_file, &r.test_function))
+        .collect();
     for row in scan.rows {
         let Some(key) = row_key(&row.test_file, &row.test_function) else {
             continue;
         };
+        continue_bare_entry(state, &key, &row_keys, row);
         let fresh = latest(row, scan.daily_issue_url);
         let slot = state
             .entries
             .entry(key)
             .or_insert_with(|| StoredEntry::Entry(Box::default()));
-        if let StoredEntry::Raw(_) = slot {
-            *slot = StoredEntry::Entry(Box::default());
+        if let StoredEntry::Raw(raw) = slot {
+            *slot = StoredEntry::Entry(Box::new(salvage(raw)));
         }
         let StoredEntry::Entry(entry) = slot else {
             unreachable!("replaced above");
@@ -240,6 +246,90 @@ pub fn merge(state: &mut TrackerState, scan: &Scan<'_>) {
         state.scans.days.dedup();
     }
     prune(state);
+}
+
+/// Fields of an entry this version reads; any other key of a stored object is someone else's.
+const KNOWN_FIELDS: [&str; 13] = [
+    "test_file",
+    "test_function",
+    "cluster",
+    "error",
+    "status",
+    "job_url",
+    "job_id",
+    "detail_url",
+    "run_started_at",
+    "last_seen",
+    "first_seen",
+    "fail_days",
+    "count",
+];
+
+/// What a stored value that could not be read as an entry still gives a row continuing it:
+/// an object's first day and the keys this version does not know (the row sets the rest).
+fn salvage(raw: &serde_json::Value) -> TrackerEntry {
+    let serde_json::Value::Object(map) = raw else {
+        return TrackerEntry::default();
+    };
+    TrackerEntry {
+        first_seen: map
+            .get("first_seen")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default(),
+        other: map
+            .iter()
+            .filter(|(k, _)| !KNOWN_FIELDS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        ..TrackerEntry::default()
+    }
+}
+
+/// `(file, method)` of a `.py` key naming a class's method (`f.py::C::t[p]` → `f.py`,
+/// `t[p]`), the key an entry would have had when the function was named bare.
+fn class_method(key: &str) -> Option<(&str, String)> {
+    let (file, function) = key.split_once("::")?;
+    if !file.ends_with(".py") {
+        return None;
+    }
+    let (names, params) = function.split_at(function.find('[').unwrap_or(function.len()));
+    let (_, method) = names.rsplit_once("::")?;
+    Some((file, format!("{method}{params}")))
+}
+
+/// A row named `file::Class::t` continues the entry stored as `file::t` (reports named the
+/// function bare before they named its class) when the new key has no entry yet and no other
+/// class's `t` in that file (nor the bare name itself) is stored or in the scan, so the entry
+/// keeps its first day.
+fn continue_bare_entry(state: &mut TrackerState, key: &str, row_keys: &[String], row: &TrackerRow) {
+    if state.entries.contains_key(key) {
+        return;
+    }
+    let Some(method) = class_method(key) else {
+        return;
+    };
+    let bare = format!("{}::{}", method.0, method.1);
+    if !matches!(state.entries.get(&bare), Some(StoredEntry::Entry(_))) {
+        return;
+    }
+    let ambiguous = state
+        .entries
+        .keys()
+        .chain(row_keys)
+        .any(|k| k != key && class_method(k).as_ref() == Some(&method))
+        || row_keys.contains(&bare);
+    if ambiguous {
+        return;
+    }
+    let Some((at, _, StoredEntry::Entry(mut entry))) = state.entries.shift_remove_full(&bare)
+    else {
+        unreachable!("checked above");
+    };
+    entry.test_file = bounded(&row.test_file);
+    entry.test_function = bounded(&row.test_function);
+    state
+        .entries
+        .shift_insert(at, key.to_string(), StoredEntry::Entry(entry));
 }
 
 /// One row applied to its entry on `day`.
@@ -265,7 +355,7 @@ fn apply(entry: &mut TrackerEntry, fresh: TrackerEntry, day: Day) {
     if !entry.fail_days.contains(&day) {
         entry.fail_days.push(day);
         entry.fail_days.sort();
-        entry.count = Some(entry.count.unwrap_or(0) + 1);
+        entry.count = Some(entry.count.unwrap_or(0).saturating_add(1));
     }
 }
 
@@ -491,7 +581,7 @@ mod tests {
 {"test/srt/test_a.py::TestA.test_x": {"test_file": "test/srt/test_a.py", "test_function": "TestA.test_x", "first_seen": "2026-11-01", "last_seen": "2026-11-10"},
  "srt/test_a.py::TestA::test_x": {"test_file": "srt/test_a.py", "test_function": "TestA::test_x", "first_seen": "2026-11-05", "last_seen": "2026-11-12", "error": "newer"}}
 -->"#;
-        let (state, _) = TrackerState::load(body);
+        let state = TrackerState::read(body).unwrap().unwrap();
         let mut state = canonicalize(state);
         assert_eq!(state.entries.len(), 1);
         let key = "srt/test_a.py::TestA::test_x";
@@ -507,6 +597,104 @@ mod tests {
         assert_eq!(state.entries.len(), 1);
         assert_eq!(entry(&state, key).first_seen(), Some(day("2026-11-01")));
         assert_eq!(entry(&state, key).last_seen(), Some(day("2026-11-24")));
+    }
+
+    #[test]
+    fn an_unreadable_stored_object_meeting_a_row_keeps_its_first_day_and_unknown_keys() {
+        let mut state = TrackerState::default();
+        state.entries.insert(
+            "a.py::t".into(),
+            StoredEntry::Raw(serde_json::json!({
+                "first_seen": "2026-11-01", "count": {"odd": true}, "triaged_by": "HaiShaw"
+            })),
+        );
+        merge(&mut state, &scan("2026-11-24", &[row("a.py", "t", "e", 1)]));
+        let e = entry(&state, "a.py::t");
+        assert_eq!(e.first_seen(), Some(day("2026-11-01")));
+        assert_eq!(e.last_seen(), Some(day("2026-11-24")));
+        assert_eq!(e.other["triaged_by"], "HaiShaw");
+        assert!(
+            !e.other.contains_key("count"),
+            "a known field is not kept twice"
+        );
+        assert_eq!(e.count, Some(1));
+    }
+
+    #[test]
+    fn a_count_at_its_limit_does_not_overflow() {
+        let mut state = TrackerState::default();
+        merge(&mut state, &scan("2026-11-20", &[row("a.py", "t", "e", 1)]));
+        if let StoredEntry::Entry(e) = state.entries.get_mut("a.py::t").unwrap() {
+            e.count = Some(u64::MAX);
+        }
+        merge(&mut state, &scan("2026-11-21", &[row("a.py", "t", "e", 1)]));
+        assert_eq!(entry(&state, "a.py::t").count, Some(u64::MAX));
+    }
+
+    /// A state holding `file::function` entries first seen on 2026-11-01.
+    fn stored(keys: &[(&str, &str)]) -> TrackerState {
+        let rows: Vec<TrackerRow> = keys.iter().map(|(f, t)| row(f, t, "e", 1)).collect();
+        let mut state = TrackerState::default();
+        merge(&mut state, &scan("2026-11-01", &rows));
+        assert_eq!(state.entries.len(), keys.len());
+        state
+    }
+
+    #[test]
+    fn a_class_qualified_name_continues_the_one_bare_entry_of_its_file() {
+        let mut state = stored(&[("srt/x.py", "test_y"), ("srt/z.py", "test_y")]);
+        merge(
+            &mut state,
+            &scan(
+                "2026-11-24",
+                &[row("test/srt/x.py", "TestX.test_y", "e", 1)],
+            ),
+        );
+        assert!(!state.entries.contains_key("srt/x.py::test_y"));
+        let e = entry(&state, "srt/x.py::TestX::test_y");
+        assert_eq!(e.first_seen(), Some(day("2026-11-01")));
+        assert_eq!(e.last_seen(), Some(day("2026-11-24")));
+        assert_eq!(e.count, Some(2));
+        assert_eq!(
+            entry(&state, "srt/z.py::test_y").first_seen(),
+            Some(day("2026-11-01"))
+        );
+        let again = canonicalize(TrackerState::read(&state.render()).unwrap().unwrap());
+        assert_eq!(
+            again, state,
+            "the entry stays under its new key when read back"
+        );
+    }
+
+    #[test]
+    fn a_bare_entry_is_not_continued_when_another_class_could_own_it() {
+        let mut other_stored = stored(&[("x.py", "test_y"), ("x.py", "TestB.test_y")]);
+        merge(
+            &mut other_stored,
+            &scan("2026-11-24", &[row("x.py", "TestA.test_y", "e", 1)]),
+        );
+        assert_eq!(
+            entry(&other_stored, "x.py::TestA::test_y").first_seen(),
+            Some(day("2026-11-24"))
+        );
+        assert!(other_stored.entries.contains_key("x.py::test_y"));
+        for second in ["TestB.test_y", "test_y"] {
+            let mut both = stored(&[("x.py", "test_y")]);
+            let rows = [
+                row("x.py", "TestA.test_y", "e", 1),
+                row("x.py", second, "e", 1),
+            ];
+            merge(&mut both, &scan("2026-11-24", &rows));
+            assert_eq!(
+                entry(&both, "x.py::TestA::test_y").first_seen(),
+                Some(day("2026-11-24")),
+                "{second}"
+            );
+            assert_eq!(
+                entry(&both, "x.py::test_y").first_seen(),
+                Some(day("2026-11-01"))
+            );
+        }
     }
 
     #[test]

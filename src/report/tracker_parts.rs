@@ -11,9 +11,7 @@ use crate::report::markers::{
     tracker_part_marker, TRACKER_END, TRACKER_PART_PREFIX, TRACKER_START,
 };
 use crate::report::tracker_merge::{canonicalize, union};
-use crate::report::tracker_render::{
-    comparable, foot, head, rows, TrackerView, FAILING_HEADER, QUIET_HEADER,
-};
+use crate::report::tracker_render::{foot, head, rows, TrackerView, FAILING_HEADER, QUIET_HEADER};
 use crate::report::tracker_state::{StateError, TrackerState};
 
 /// GitHub's limit on an issue body or comment, in characters.
@@ -34,19 +32,6 @@ pub struct TrackerPages {
     pub body: String,
     /// Overflow comments, parts 2, 3, ….
     pub comments: Vec<String>,
-}
-
-impl TrackerPages {
-    /// Whether these pages show the same as `other`, the run time aside.
-    pub fn same_content(&self, body: &str, comments: &[&str]) -> bool {
-        comparable(&self.body) == comparable(body)
-            && self.comments.len() == comments.len()
-            && self
-                .comments
-                .iter()
-                .zip(comments)
-                .all(|(a, b)| comparable(a) == comparable(b))
-    }
 }
 
 /// Groups `items` in order so each group's total size stays within its budget (the first
@@ -241,6 +226,7 @@ mod tests {
     use crate::domain::JobId;
     use crate::report::tracker::TrackerRow;
     use crate::report::tracker_merge::{merge, row_key, Scan};
+    use crate::report::tracker_render::comparable;
     use crate::report::tracker_state::{StoredEntry, TrackerEntry};
 
     fn day(s: &str) -> Day {
@@ -326,9 +312,9 @@ mod tests {
         later.updated = "2026-11-24 23:30 UTC";
         let second = render(&later, &state);
         assert_ne!(first.body, second.body);
-        assert!(second.same_content(&first.body, &[]));
+        assert_eq!(comparable(&second.body), comparable(&first.body));
         let next_day = render(&view("2026-11-25"), &state);
-        assert!(!next_day.same_content(&first.body, &[]));
+        assert_ne!(comparable(&next_day.body), comparable(&first.body));
     }
 
     #[test]
@@ -468,7 +454,7 @@ mod tests {
             .insert("r.py::t".into(), stored("r.py", "2026-11-25", "2026-11-24"));
         assert!(render(&view("2026-11-24"), &reversed)
             .body
-            .contains("| 2026-11-25 | 2026-11-24 | new | 🔴 failing |"));
+            .contains("| 2026-11-25 | 2026-11-24 | 0d | 🔴 failing |"));
     }
 
     #[test]

@@ -35,14 +35,31 @@ pub const FAILING_HEADER: &str = "| Broken since | Last seen | Duration | State 
 pub const QUIET_HEADER: &str =
     "| Last seen | State | Broken since | Days failed | Test |\n|---|---|---|---|---|";
 
+/// The text with every backslash right before a `|` dropped. GitHub splits a table row at
+/// each pipe not escaped by a single backslash (`\\|` is an escaped backslash, then a split), so
+/// pipes are escaped only after this.
+fn bare_pipes(text: &str) -> String {
+    text.split('|')
+        .map(|part| part.trim_end_matches('\\'))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
 /// Text for a table cell: one line, pipes escaped once, no HTML.
 fn cell(text: &str, limit: usize) -> String {
-    one_line(&text.replace("\\|", "|"), limit)
+    one_line(&bare_pipes(text), limit)
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
 
-/// A code span holding any text (backticks and pipes included), or `—`.
+/// The longest run of backticks in `text`.
+fn longest_tick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// A code span holding any text, or `—`: its fence is one backtick longer than any run inside
+/// (so nothing inside closes it) and padded when the text starts or ends with a backtick. Inside
+/// a span that closes where we say, `<` is shown as text, never read as HTML.
 fn code(text: &str) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if line.is_empty() {
@@ -52,12 +69,14 @@ fn code(text: &str) -> String {
     if short.len() < line.len() {
         short.push('…');
     }
-    let escaped = short.replace('|', "\\|");
-    if escaped.contains('`') {
-        format!("`` {escaped} ``")
+    let escaped = bare_pipes(&short).replace('|', "\\|");
+    let fence = "`".repeat(longest_tick_run(&escaped) + 1);
+    let pad = if escaped.starts_with('`') || escaped.ends_with('`') {
+        " "
     } else {
-        format!("`{escaped}`")
-    }
+        ""
+    };
+    format!("{fence}{pad}{escaped}{pad}{fence}")
 }
 
 /// A Markdown link when `url` is a plain https URL, else `—`.
@@ -100,15 +119,22 @@ pub fn is_failing(entry: &TrackerEntry, today: Day) -> bool {
     entry.last_seen() == Some(today)
 }
 
-/// One row of the failing table (its entry's last day is the latest scan, so a one-day span
-/// is `new`).
+/// The Duration cell of a failing row (its last day is the latest scan): `new` when first
+/// seen that day or the first day is unreadable, `0d` when the first day is after the last
+/// (ST-G54), else the days between.
+fn duration(entry: &TrackerEntry) -> String {
+    match (entry.first_seen(), entry.last_seen()) {
+        (Some(first), Some(last)) if first > last => "0d".to_string(),
+        (first, last) => match days(first, last) {
+            0 => "new".to_string(),
+            span => format!("{span}d"),
+        },
+    }
+}
+
+/// One row of the failing table.
 fn failing_row(entry: &TrackerEntry, scans: &BTreeSet<Day>) -> String {
-    let span = days(entry.first_seen(), entry.last_seen());
-    let duration = if span == 0 {
-        "new".to_string()
-    } else {
-        format!("{span}d")
-    };
+    let duration = duration(entry);
     format!(
         "| {} | {} | {duration} | 🔴 failing | {} | {} | {} | {} | {} | {} | {} | {} |",
         shown_day(entry, true),
@@ -217,4 +243,108 @@ pub fn comparable(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row's cells as GitHub splits them: at each `|` not escaped by a backslash (a
+    /// backslash escapes whatever follows it, another backslash included).
+    fn github_cells(row: &str) -> Vec<String> {
+        let mut cells = vec![String::new()];
+        let mut chars = row.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    let next = chars.next().unwrap_or_default();
+                    let cell = cells.last_mut().unwrap();
+                    if next != '|' {
+                        cell.push('\\');
+                    }
+                    cell.push(next);
+                }
+                '|' => cells.push(String::new()),
+                c => cells.last_mut().unwrap().push(c),
+            }
+        }
+        cells[1..cells.len() - 1]
+            .iter()
+            .map(|c| c.trim().to_string())
+            .collect()
+    }
+
+    /// The text of a cell that is one code span, or `None` when something inside closes it
+    /// early (or it is no code span).
+    fn span_text(cell: &str) -> Option<String> {
+        let n = cell.len() - cell.trim_start_matches('`').len();
+        let inner = cell.get(n..cell.len().checked_sub(n)?)?;
+        if n == 0 || !cell.ends_with(&"`".repeat(n)) || longest_tick_run(inner) >= n {
+            return None;
+        }
+        let both = inner.starts_with(' ') && inner.ends_with(' ') && inner.trim() != "";
+        Some(
+            if both {
+                &inner[1..inner.len() - 1]
+            } else {
+                inner
+            }
+            .to_string(),
+        )
+    }
+
+    #[test]
+    fn hostile_names_stay_one_code_span_per_cell_and_no_html_reaches_the_table() {
+        let file = "`tick.py";
+        let function = "T::t ``x`` <img src=x onerror=alert(1)> | a \\| b \\\\| c`";
+        let entry = TrackerEntry {
+            test_file: file.into(),
+            test_function: function.into(),
+            cluster: "<b>bold</b> | \\\\| `x`".into(),
+            error: "<script>alert(1)</script> ``` -->".into(),
+            last_seen: crate::domain::lenient::Kept::new("2026-11-24".parse().unwrap()),
+            ..TrackerEntry::default()
+        };
+        let row = failing_row(&entry, &BTreeSet::new());
+        let cells = github_cells(&row);
+        assert_eq!(cells.len(), 12, "{row}");
+        assert_eq!(span_text(&cells[6]).as_deref(), Some(file), "{row}");
+        assert_eq!(
+            span_text(&cells[7]).as_deref(),
+            Some("T::t ``x`` <img src=x onerror=alert(1)> | a | b | c`"),
+            "{row}"
+        );
+        for (i, text) in cells
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| ![6, 7].contains(i))
+        {
+            assert!(
+                !text.contains('<') && !text.contains('>'),
+                "cell {i}: {text}"
+            );
+        }
+        let quiet = quiet_row(&entry, "2026-11-25".parse().unwrap());
+        let cells = github_cells(&quiet);
+        assert_eq!(cells.len(), 5, "{quiet}");
+        assert!(span_text(&cells[4]).is_some(), "{quiet}");
+    }
+
+    #[test]
+    fn st_g54_a_failing_row_first_seen_after_last_seen_shows_0d() {
+        let at = |d: &str| crate::domain::lenient::Kept::new(d.parse::<Day>().unwrap());
+        let entry = |first: &str| TrackerEntry {
+            first_seen: at(first),
+            last_seen: at("2026-11-24"),
+            ..TrackerEntry::default()
+        };
+        assert_eq!(duration(&entry("2026-11-25")), "0d");
+        assert_eq!(duration(&entry("2026-11-24")), "new");
+        assert_eq!(duration(&entry("2026-11-22")), "2d");
+        let unreadable = TrackerEntry {
+            first_seen: serde_json::from_str("\"sometime\"").unwrap(),
+            ..entry("2026-11-24")
+        };
+        assert_eq!(duration(&unreadable), "new");
+    }
 }

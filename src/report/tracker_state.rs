@@ -78,7 +78,11 @@ pub struct TrackerEntry {
     )]
     pub fail_days: Vec<Day>,
     /// How many distinct days it was seen failing since the bot started counting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "count"
+    )]
     pub count: Option<u64>,
     /// Keys this version does not know, kept for whoever wrote them.
     #[serde(flatten)]
@@ -222,61 +226,29 @@ pub enum StateError {
 }
 
 impl TrackerState {
-    /// Reads the state from a tracker issue's body: the current prefix first, then the legacy
-    /// one; for each, the first blob, up to the first `-->`. A corrupt blob is reported and the
-    /// next prefix tried; a blob that is not a JSON object is skipped; nothing found is empty.
-    pub fn load(body: &str) -> (TrackerState, Vec<StateError>) {
-        let mut problems = Vec::new();
-        for prefix in [STATE_PREFIX, LEGACY_STATE_PREFIX] {
-            let Some(start) = body.find(prefix) else {
-                continue;
-            };
-            let rest = &body[start + prefix.len()..];
-            let Some(end) = rest.find(STATE_END) else {
-                continue;
-            };
-            match serde_json::from_str::<Value>(rest[..end].trim()) {
-                Ok(Value::Object(map)) => match serde_json::from_value(Value::Object(map)) {
-                    Ok(state) => return (state, problems),
-                    Err(e) => problems.push(StateError::Corrupt {
-                        prefix,
-                        message: e.to_string(),
-                    }),
-                },
-                Ok(_) => {}
-                Err(e) => problems.push(StateError::Corrupt {
-                    prefix,
-                    message: e.to_string(),
-                }),
-            }
-        }
-        (TrackerState::default(), problems)
-    }
-
     /// Reads the state strictly: the first blob under the current prefix, else under the
     /// legacy one. `Ok(None)` when neither is present (or holds a non-object, which the
     /// original skipped too); an error when a blob is present but cannot be read, because
-    /// writing over it would erase its history.
+    /// writing over it would erase its history. The original wrote `-->` inside JSON strings
+    /// unescaped, so a blob ends at the first `-->` after which its JSON parses.
     pub fn read(body: &str) -> Result<Option<TrackerState>, StateError> {
         for prefix in [STATE_PREFIX, LEGACY_STATE_PREFIX] {
             let Some(start) = body.find(prefix) else {
                 continue;
             };
             let rest = &body[start + prefix.len()..];
-            let Some(end) = rest.find(STATE_END) else {
-                return Err(StateError::Unterminated { prefix });
-            };
             let corrupt = |e: serde_json::Error| StateError::Corrupt {
                 prefix,
                 message: e.to_string(),
             };
-            match serde_json::from_str::<Value>(rest[..end].trim()).map_err(corrupt)? {
-                Value::Object(map) => {
+            match blob_json(rest).ok_or(StateError::Unterminated { prefix })? {
+                Ok(Value::Object(map)) => {
                     return serde_json::from_value(Value::Object(map))
                         .map(Some)
                         .map_err(corrupt)
                 }
-                _ => continue,
+                Ok(_) => continue,
+                Err(e) => return Err(corrupt(e)),
             }
         }
         Ok(None)
@@ -299,6 +271,21 @@ impl TrackerState {
     }
 }
 
+/// The JSON of a blob whose text starts `rest`: up to the first `-->` after which it parses,
+/// else the error at the first `-->`; `None` without any `-->`.
+fn blob_json(rest: &str) -> Option<Result<Value, serde_json::Error>> {
+    let mut first_error = None;
+    for (end, _) in rest.match_indices(STATE_END) {
+        match serde_json::from_str::<Value>(rest[..end].trim()) {
+            Ok(value) => return Some(Ok(value)),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    first_error.map(Err)
+}
+
 /// Stored days, oldest first; what does not read as a day is dropped.
 fn days<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Day>, D::Error> {
     let mut days: Vec<Day> = match Value::deserialize(d)? {
@@ -311,6 +298,15 @@ fn days<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Day>, D::Error> {
     days.sort();
     days.dedup();
     Ok(days)
+}
+
+/// A stored count: a number, or a number written as text (`"7"`); anything else reads as
+/// unknown, so one odd value never makes its whole entry unreadable.
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s.trim().parse().ok(),
+        other => other.as_u64(),
+    })
 }
 
 /// A text field as stored: a string, or `null`/a number/a boolean read as its text.
@@ -377,8 +373,7 @@ mod tests {
 
     #[test]
     fn an_original_state_reads_with_every_job_id_spelling_and_writes_back_unchanged() {
-        let (state, problems) = TrackerState::load(ORIGINAL);
-        assert!(problems.is_empty(), "{problems:?}");
+        let state = TrackerState::read(ORIGINAL).unwrap().unwrap();
         assert_eq!(state.entries.len(), 4);
         let a = entry(&state, "test/srt/test_a.py::test_x");
         assert_eq!(a.job_id(), Some(JobId::new(123)));
@@ -399,7 +394,7 @@ mod tests {
         );
 
         let written = state.render();
-        let (again, _) = TrackerState::load(&written);
+        let again = TrackerState::read(&written).unwrap().unwrap();
         assert_eq!(again, state, "a rewrite loses nothing");
         for kept in [
             r#""job_id": "123""#,
@@ -425,21 +420,42 @@ mod tests {
     #[test]
     fn the_legacy_prefix_is_read_when_the_current_one_is_absent_and_never_written() {
         let legacy = ORIGINAL.replace(STATE_PREFIX, LEGACY_STATE_PREFIX);
-        let (state, _) = TrackerState::load(&legacy);
+        let state = TrackerState::read(&legacy).unwrap().unwrap();
         assert_eq!(state.entries.len(), 4);
         assert!(state.render().starts_with(STATE_PREFIX));
     }
 
     #[test]
-    fn a_corrupt_current_blob_falls_back_to_the_legacy_one_and_is_reported() {
+    fn a_corrupt_current_blob_is_an_error_even_with_a_legacy_one_and_no_blob_is_none() {
         let body = format!(
             "{STATE_PREFIX}\n{{not json\n-->\n{LEGACY_STATE_PREFIX}\n{{\"k\": {{\"test_file\": \"f\"}}}}\n-->"
         );
-        let (state, problems) = TrackerState::load(&body);
-        assert_eq!(state.entries.len(), 1);
-        assert_eq!(problems.len(), 1);
-        let (empty, _) = TrackerState::load("no blob here");
-        assert!(empty.entries.is_empty());
+        assert!(matches!(
+            TrackerState::read(&body),
+            Err(StateError::Corrupt { .. })
+        ));
+        assert_eq!(TrackerState::read("no blob here"), Ok(None));
+    }
+
+    #[test]
+    fn an_original_blob_with_the_comment_end_inside_a_string_is_read_whole() {
+        let body = ORIGINAL.replace(
+            "RuntimeError: HIP out of memory",
+            "assert x --> y failed, then --> again",
+        );
+        let state = TrackerState::read(&body).unwrap().unwrap();
+        assert_eq!(state.entries.len(), 4);
+        assert_eq!(
+            entry(&state, "test/srt/test_a.py::test_x").error,
+            "assert x --> y failed, then --> again"
+        );
+        let written = state.render();
+        assert_eq!(TrackerState::read(&written).unwrap().unwrap(), state);
+        let broken = format!("{STATE_PREFIX}\n{{\"a\": \"x --> y\"\n-->\ntext -->");
+        assert!(matches!(
+            TrackerState::read(&broken),
+            Err(StateError::Corrupt { .. })
+        ));
     }
 
     #[test]
@@ -454,14 +470,34 @@ mod tests {
         );
         let written = state.render();
         assert_eq!(written.matches("-->").count(), 1, "{written}");
-        let (back, _) = TrackerState::load(&written);
-        assert_eq!(back, state);
+        assert_eq!(TrackerState::read(&written).unwrap().unwrap(), state);
+    }
+
+    #[test]
+    fn a_count_stored_as_text_or_garbage_does_not_make_its_entry_unreadable() {
+        for (stored, want) in [
+            ("\"7\"", Some(7)),
+            ("7", Some(7)),
+            ("\"many\"", None),
+            ("-1", None),
+        ] {
+            let body = format!(
+                "{STATE_PREFIX}\n{{\"a.py::t\": {{\"first_seen\": \"2026-11-01\", \"count\": {stored}}}}}\n-->"
+            );
+            let state = TrackerState::read(&body).unwrap().unwrap();
+            let e = entry(&state, "a.py::t");
+            assert_eq!(e.count, want, "{stored}");
+            assert_eq!(
+                e.first_seen().map(|d| d.to_string()).as_deref(),
+                Some("2026-11-01")
+            );
+        }
     }
 
     #[test]
     fn an_entry_that_is_not_an_object_is_kept_raw() {
         let body = format!("{STATE_PREFIX}\n{{\"k\": [1, 2]}}\n-->");
-        let (state, _) = TrackerState::load(&body);
+        let state = TrackerState::read(&body).unwrap().unwrap();
         assert_eq!(
             state.entries["k"],
             StoredEntry::Raw(serde_json::json!([1, 2]))

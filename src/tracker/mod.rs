@@ -56,7 +56,8 @@ pub struct Outcome {
     pub failing: usize,
     /// Entries in the state.
     pub tracked: usize,
-    /// Whether the content changed (then it was written, or would be in a dry run).
+    /// Whether writes were sent (or would be, in a dry run): the content as GitHub stores it
+    /// changed, or the tracker is to be created.
     pub changed: bool,
     /// Writes sent.
     pub writes: usize,
@@ -263,12 +264,12 @@ async fn update(
         return Ok(());
     };
     issue::reopen_if_ours(job.client, repo, &issue, login, !rows.is_empty()).await?;
-    if pages.same_content(&issue.body, &texts) {
+    out.writes = write::write_pages(job.client, repo, &issue, &parts, &pages).await?;
+    out.changed = out.writes > 0;
+    if !out.changed {
         tracing::info!("{}: tracker #{} unchanged", wf.file, issue.number);
         return Ok(());
     }
-    out.changed = true;
-    out.writes = write::write_pages(job.client, repo, &issue, &parts, &pages).await?;
     tracing::info!(
         "{} → issue #{} ({} write(s))",
         wf.file,

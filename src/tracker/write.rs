@@ -1,5 +1,5 @@
 //! Reading a tracker's parts (its body and the bot's overflow comments) and writing new ones,
-//! changing only what changed and never leaving the state short of an entry.
+//! sending only what changed and never leaving the state short of an entry.
 
 use anyhow::{Context, Result};
 
@@ -35,11 +35,17 @@ pub async fn read_parts(
     Ok(own_parts(comments, login))
 }
 
-/// Writes `pages` over what the tracker shows: the overflow comments first (created or
-/// updated when their text changed), then the body, then surplus old parts are deleted, so a
-/// failure half-way still leaves every entry in some part. Texts are compared as GitHub will
-/// store them (secrets redacted), so a row holding a secret is not rewritten on every run.
-/// Returns how many writes were sent.
+/// Writes `pages` over what the tracker shows without ever leaving it short of an entry.
+///
+/// Entries move between parts as they grow, so no part is edited in place: old comments are
+/// kept while they hold, in order, exactly the new pages' text; from the first that does not,
+/// every new page is POSTed as a new comment; then the body is PATCHed if it changed; then
+/// the old comments not kept are deleted. Until the body is written every old part is still
+/// there, and from then on every new part is, so whatever fails, the parts GitHub holds hold
+/// the old state and the new one (reading them unites duplicates: newest fields, earliest
+/// first day) and the next run finishes the job. Texts are compared as GitHub stores them
+/// (secrets redacted, run time masked), so a run that changes nothing sends nothing.
+/// Returns how many writes were sent (or, in a dry run, would be).
 pub async fn write_pages(
     client: &Client,
     repo: &RepoName,
@@ -47,27 +53,21 @@ pub async fn write_pages(
     old_parts: &[Comment],
     pages: &TrackerPages,
 ) -> Result<usize> {
+    let same = |stored: &str, text: &str| comparable(stored) == comparable(&client.as_posted(text));
+    let kept = old_parts
+        .iter()
+        .zip(&pages.comments)
+        .take_while(|(old, text)| same(&old.body, text))
+        .count();
     let mut writes = 0;
-    for (i, text) in pages.comments.iter().enumerate() {
-        match old_parts.get(i) {
-            Some(old) if comparable(&old.body) == comparable(&client.as_posted(text)) => {}
-            Some(old) => {
-                client
-                    .update_comment(repo, old.id, text)
-                    .await
-                    .with_context(|| format!("cannot update tracker part {}", i + 2))?;
-                writes += 1;
-            }
-            None => {
-                client
-                    .create_comment(repo, issue.number, text)
-                    .await
-                    .with_context(|| format!("cannot post tracker part {}", i + 2))?;
-                writes += 1;
-            }
-        }
+    for (i, text) in pages.comments.iter().enumerate().skip(kept) {
+        client
+            .create_comment(repo, issue.number, text)
+            .await
+            .with_context(|| format!("cannot post tracker part {}", i + 2))?;
+        writes += 1;
     }
-    if comparable(&issue.body) != comparable(&client.as_posted(&pages.body)) {
+    if !same(&issue.body, &pages.body) {
         let patch = crate::github::IssuePatch {
             body: Some(pages.body.clone()),
             ..Default::default()
@@ -78,11 +78,11 @@ pub async fn write_pages(
             .with_context(|| format!("cannot update tracker #{}", issue.number))?;
         writes += 1;
     }
-    for surplus in old_parts.iter().skip(pages.comments.len()) {
+    for replaced in &old_parts[kept..] {
         client
-            .delete_comment(repo, surplus.id)
+            .delete_comment(repo, replaced.id)
             .await
-            .with_context(|| format!("cannot delete surplus tracker part {}", surplus.id))?;
+            .with_context(|| format!("cannot delete old tracker part {}", replaced.id))?;
         writes += 1;
     }
     Ok(writes)

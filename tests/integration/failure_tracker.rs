@@ -909,6 +909,13 @@ fn the_agent_answers_the_tracker_rows_task_with_its_prompt_and_context_file() {
         record.contains("arg=--max-turns\narg=33\n"),
         "the tracker's own budget reaches the agent:\n{record}"
     );
+    let cwd = record.lines().find_map(|l| l.strip_prefix("cwd=")).unwrap();
+    let tag = cwd.rsplit('/').next().unwrap();
+    let pid = tag.rsplit_once("failure-tracker-").map(|(_, p)| p);
+    assert!(
+        pid.is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())),
+        "two trackers on one runner never share a worktree: {cwd}"
+    );
     let prompt = std::fs::read_to_string(tools.path().join("claude.prompt")).unwrap();
     assert!(prompt.starts_with("Task: Failure Tracker Data\nWorkflows: pr-test-amd.yml\nPer-workflow per-job analyses: .ci-context/failure-tracker-analyses.md\n"), "{prompt}");
     let number = fake.issues(UPSTREAM)[0].number;
@@ -954,10 +961,14 @@ fn a_tracker_row_holding_a_secret_is_posted_redacted_and_not_rewritten_the_next_
     assert!(!body.contains("test-token-1234567890"), "{body}");
     assert!(body.contains("[REDACTED]"), "{body}");
     fake.reset_requests();
-    bot(&fake, "2026-11-24T18:30:00Z")
+    let out = bot(&fake, "2026-11-24T18:30:00Z")
         .args(["failure-tracker"])
         .success();
     assert!(fake.writes().is_empty(), "{:?}", fake.writes());
+    assert!(
+        out.stdout.contains("pr-test-amd.yml → issue #1: unchanged"),
+        "no write sent is no update: {out}"
+    );
 }
 
 #[test]
@@ -1003,4 +1014,129 @@ fn a_day_counts_as_scanned_only_for_a_completed_scheduled_run_of_that_day_found_
             && p.contains("created=2026-11-10T00%3A00%3A00Z..2026-11-10T23%3A59%3A59Z")),
         "{asked:?}"
     );
+}
+
+/// The day's report issue with the bot's comments for `analyses` of one workflow.
+fn daily_of(number: u64, date: &str, workflow: &str, analyses: &[JobAnalysis]) -> Value {
+    let report = WorkflowReport {
+        workflow,
+        analyses,
+        summary: None,
+        pending: &[],
+        unanalysed: &[],
+        producer: "sglang-bot builtin analyser",
+        now: "2026-11-24 06:00 UTC",
+        upstream: UPSTREAM,
+    };
+    let comments: Vec<Value> = report
+        .render_parts()
+        .into_iter()
+        .map(|body| json!({"user": "amd-bot", "body": body}))
+        .collect();
+    json!({"number": number, "title": format!("[CI Monitor] Daily Report - {date}"),
+           "labels": ["ci-monitor"], "user": "amd-bot", "comments": comments})
+}
+
+/// Analyses failing `tests`, 40 to a job, each naming the failure cluster `cluster`.
+fn clustered(tests: &[(String, String)], cluster: &str) -> Vec<JobAnalysis> {
+    tests
+        .chunks(40)
+        .enumerate()
+        .map(|(j, chunk)| {
+            let mut a = analysis(2000 + j as u64, chunk);
+            a.analysis = a.analysis.replace(
+                "### Failure Cluster\naccuracy",
+                &format!("### Failure Cluster\n{cluster}"),
+            );
+            a
+        })
+        .collect()
+}
+
+/// The part numbers of a tracker's overflow comments, in posting order.
+fn part_numbers(fake: &FakeGithub, number: u64) -> Vec<usize> {
+    fake.comments(UPSTREAM, number)
+        .iter()
+        .filter_map(|c| tracker_parts::part_index(&c.body))
+        .collect()
+}
+
+#[test]
+fn a_write_failing_part_way_while_entries_move_between_parts_loses_no_entry() {
+    // Day 2's cluster text makes every entry larger, so entries move from the body and each
+    // comment into later parts. The nth write then fails (a lost PATCH, POST or DELETE); what
+    // GitHub holds must still have every entry with its first day, and a good run after it
+    // must leave one copy of each part.
+    let tests = many(120);
+    let grown = format!(
+        "accuracy regression {}",
+        "on MI325 with a long story ".repeat(14)
+    );
+    let comment_writes = "/repos/sgl-project/sglang/issues/(\\d+/comments|comments/\\d+)$";
+    let body_write = "/repos/sgl-project/sglang/issues/\\d+$";
+    for (method, path, nth) in [
+        ("*", comment_writes, 2),
+        ("*", comment_writes, 3),
+        ("PATCH", body_write, 1),
+    ] {
+        let fake = fake(
+            vec![
+                daily_of(1, "2026-11-24", PR_TEST, &clustered(&tests, "accuracy")),
+                daily_of(2, "2026-11-25", PR_TEST, &clustered(&tests, &grown)),
+            ],
+            vec![],
+            json!({}),
+        );
+        fake.expect_writes(ALL_WRITES);
+        bot(&fake, "2026-11-24T06:00:00Z")
+            .args(["failure-tracker"])
+            .success();
+        let number = fake.issues(UPSTREAM)[0].number;
+        let before = part_numbers(&fake, number);
+        assert!(before.len() >= 2, "{before:?}");
+        let mut faults: Vec<Value> = (1..nth)
+            .map(|_| json!({"method": method, "path": path}))
+            .collect();
+        faults.push(json!({"method": method, "path": path, "status": 403}));
+        fake.add(serde_json::from_value::<Scenario>(json!({ "faults": faults })).unwrap());
+        let out = bot(&fake, "2026-11-25T06:00:00Z")
+            .args(["failure-tracker"])
+            .status(1);
+        assert!(out.stdout.contains("not updated"), "{out}");
+        let check = |when: &str| {
+            let state = state_of(&fake, number);
+            for (f, t) in &tests {
+                let key = format!("{}::{}", &f["test/".len()..], t.replace('.', "::"));
+                let e = state.entries.get(&key);
+                let first = match e {
+                    Some(StoredEntry::Entry(e)) => e.first_seen(),
+                    _ => None,
+                };
+                assert_eq!(
+                    first,
+                    day("2026-11-24"),
+                    "{when} ({method} {path} #{nth}): {key} lost"
+                );
+            }
+        };
+        check("after the failed write");
+        bot(&fake, "2026-11-25T07:00:00Z")
+            .args(["failure-tracker"])
+            .success();
+        check("after the next good run");
+        let state = state_of(&fake, number);
+        assert_eq!(state.entries.len(), 120);
+        let first_test = entry(
+            &state,
+            "registered/amd/test_model_000.py::TestModel0::test_accuracy_of_a_long_named_case",
+        );
+        assert_eq!(first_test.last_seen(), day("2026-11-25"));
+        let after = part_numbers(&fake, number);
+        assert!(
+            after.len() > before.len(),
+            "entries grew: {before:?} → {after:?}"
+        );
+        let want: Vec<usize> = (2..after.len() + 2).collect();
+        assert_eq!(after, want, "one copy of each part, in order");
+    }
 }
