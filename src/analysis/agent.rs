@@ -46,6 +46,18 @@ pub struct AgentAnalyst {
     pub cross_run_timeout: Duration,
 }
 
+/// The newest commit the analyses of several workflows ran on (the day's tasks read the source
+/// as of it); a failure when none names its commit.
+fn workflows_commit(workflows: &[(String, Vec<JobAnalysis>)]) -> Result<CommitSha, AnalysisError> {
+    let all: Vec<JobAnalysis> = workflows
+        .iter()
+        .flat_map(|(_, a)| a.iter().cloned())
+        .collect();
+    newest_commit(&all).cloned().ok_or_else(|| {
+        AnalysisError::Failed(anyhow::anyhow!("no analysis names the commit it ran on"))
+    })
+}
+
 /// The newest commit among the analyses: the cross tasks read the source as of the latest run.
 fn newest_commit(analyses: &[JobAnalysis]) -> Option<&CommitSha> {
     analyses
@@ -195,14 +207,7 @@ impl Backend for AgentAnalyst {
         request: TrackerRequest<'a>,
     ) -> Answer<'a, Produced<Vec<TrackerRow>>> {
         Box::pin(async move {
-            let all: Vec<JobAnalysis> = request
-                .workflows
-                .iter()
-                .flat_map(|(_, a)| a.iter().cloned())
-                .collect();
-            let commit = newest_commit(&all).ok_or_else(|| {
-                AnalysisError::Failed(anyhow::anyhow!("no analysis names the commit it ran on"))
-            })?;
+            let commit = workflows_commit(request.workflows)?;
             let context = [(
                 TRACKER_ANALYSES.to_string(),
                 tracker_context(request.workflows),
@@ -211,7 +216,7 @@ impl Backend for AgentAnalyst {
                 .run_task(
                     // Per process: two trackers on one runner never share a worktree.
                     &format!("failure-tracker-{}", std::process::id()),
-                    commit,
+                    &commit,
                     &tracker_prompt(request.workflows),
                     &context,
                     request.limits.max_turns,
@@ -236,19 +241,12 @@ impl AgentAnalyst {
         &self,
         request: DailySummaryRequest<'_>,
     ) -> Result<Produced<String>, AnalysisError> {
-        let all: Vec<JobAnalysis> = request
-            .workflows
-            .iter()
-            .flat_map(|(_, a)| a.iter().cloned())
-            .collect();
-        let commit = newest_commit(&all).ok_or_else(|| {
-            AnalysisError::Failed(anyhow::anyhow!("no analysis names the commit it ran on"))
-        })?;
+        let commit = workflows_commit(request.workflows)?;
         let answer = self
             .run_task(
                 // Per process: two summaries on one machine never share a worktree.
                 &format!("daily-summary-{}", std::process::id()),
-                commit,
+                &commit,
                 &summary_prompt::agent_prompt(&request),
                 &summary_prompt::agent_context(&request),
                 request.limits.max_turns,
