@@ -115,17 +115,15 @@ async fn jobs_to_analyse(
         .workflow_run(repo, target.run)
         .await
         .with_context(|| format!("cannot read run {} of {repo}", target.run))?;
-    if let Some(attempt) = target.attempt {
-        tracing::warn!(
-            "the URL names attempt {attempt}: the jobs of the run's latest attempt are analysed"
-        );
-    }
     if target.job.is_some() {
         return Ok((run, jobs));
     }
-    let jobs = client
-        .run_jobs(repo, target.run)
-        .await
+    // The attempt the URL names, else the latest (GitHub's `filter=latest`).
+    let listed = match target.attempt {
+        Some(attempt) => client.run_attempt_jobs(repo, target.run, attempt).await,
+        None => client.run_jobs(repo, target.run).await,
+    };
+    let jobs = listed
         .with_context(|| format!("cannot list the jobs of run {}", target.run))?
         .into_iter()
         .filter(failed_and_finished)

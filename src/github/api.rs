@@ -171,6 +171,19 @@ impl Client {
         self.get_all(&path, None, field("jobs")).await
     }
 
+    /// The jobs of one attempt of a run (`analyze-url` with an `/attempts/N` URL).
+    pub async fn run_attempt_jobs(
+        &self,
+        repo: &RepoName,
+        run_id: RunId,
+        attempt: u32,
+    ) -> Result<Vec<Job>> {
+        let path = format!(
+            "/repos/{repo}/actions/runs/{run_id}/attempts/{attempt}/jobs?per_page={PER_PAGE}"
+        );
+        self.get_all(&path, None, field("jobs")).await
+    }
+
     /// One job, with its steps (`analyze-url` #14 for a job URL; `ci-status` #14).
     pub async fn job(&self, repo: &RepoName, job_id: JobId) -> Result<Job> {
         self.get_json(&format!("/repos/{repo}/actions/jobs/{job_id}"))

@@ -265,3 +265,54 @@ fn a_printed_report_carries_no_secret_from_the_log() {
         );
     }
 }
+
+#[test]
+fn an_attempt_url_analyses_that_attempts_jobs_and_a_run_url_the_latest_attempts() {
+    let mut first = job(
+        11,
+        "stage-a-test-1-gpu-amd",
+        "failure",
+        "test/srt/test_alpha.py::TestAlpha::test_one",
+    );
+    first["run_attempt"] = json!(1);
+    let mut rerun = job(
+        12,
+        "stage-a-test-1-gpu-amd",
+        "success",
+        "test/srt/test_alpha.py::TestAlpha::test_one",
+    );
+    rerun["run_attempt"] = json!(2);
+    let mut run = failed_run(RUN, "2026-11-24T01:00:00Z", json!([first, rerun]));
+    run["run_attempt"] = json!(2);
+    run["conclusion"] = json!("success");
+    let fake = FakeGithub::start(scenario(json!({
+        "bot_login": "amd-bot",
+        "repos": {UPSTREAM: {"workflows": {NIGHTLY: [run]}}, BOT_REPO: {}}
+    })));
+    let json_of = |tail: &str| -> serde_json::Value {
+        let out = bot(&fake)
+            .args([
+                "--dry-run",
+                "--format",
+                "json",
+                "--backend",
+                "builtin",
+                "analyze-url",
+                "--url",
+                &url(tail),
+            ])
+            .success();
+        serde_json::from_str(&out.stdout).unwrap()
+    };
+    let attempt = json_of("/attempts/1");
+    assert_eq!(attempt["jobs"][0]["job_id"], 11, "{attempt}");
+    assert!(attempt["body"].as_str().unwrap().contains("test_alpha.py"));
+    let latest = json_of("");
+    assert!(
+        latest["title"]
+            .as_str()
+            .unwrap()
+            .ends_with(" -- no failures found"),
+        "{latest}"
+    );
+}

@@ -235,7 +235,7 @@ pub fn job(base: &str, repo: &str, wf: &str, run: &Run, j: &Job) -> Value {
         "workflow_name": wf,
         "head_branch": run.head_branch,
         "run_url": format!("{base}/repos/{repo}/actions/runs/{}", run.id),
-        "run_attempt": run.run_attempt.unwrap_or(1),
+        "run_attempt": j.attempt(run),
         "node_id": node_id("CR", j.id),
         "head_sha": run.head_sha,
         "url": format!("{base}/repos/{repo}/actions/jobs/{}", j.id),

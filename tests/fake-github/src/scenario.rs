@@ -103,6 +103,16 @@ pub struct Job {
     pub steps: Vec<Step>,
     #[serde(default)]
     pub log: Option<Log>,
+    /// The attempt of the run it belongs to; unset, the run's latest.
+    #[serde(default)]
+    pub run_attempt: Option<u32>,
+}
+
+impl Job {
+    /// The attempt this job ran in.
+    pub fn attempt(&self, run: &Run) -> u32 {
+        self.run_attempt.or(run.run_attempt).unwrap_or(1)
+    }
 }
 
 /// A step of a job.

@@ -68,11 +68,27 @@ pub(crate) fn route(call: &Call<'_>, repo: &str, seg: &[&str]) -> Answer {
         (Method::GET, ["actions", "runs", id]) => find_run(id).map_or_else(not_found, |(wf, r)| {
             Answer::Json(StatusCode::OK, objects::run(base, repo, wf, r))
         }),
+        // The latest attempt's jobs (`filter=all` lists every attempt's), or one attempt's.
         (Method::GET, ["actions", "runs", id, "jobs"]) => {
+            find_run(id).map_or_else(not_found, |(wf, r)| {
+                let latest = r.run_attempt.unwrap_or(1);
+                let all = q.get("filter").is_some_and(|f| f == "all");
+                Answer::Page(
+                    r.jobs
+                        .iter()
+                        .filter(|j| all || j.attempt(r) == latest)
+                        .map(|j| objects::job(base, repo, wf, r, j))
+                        .collect(),
+                    Some("jobs"),
+                )
+            })
+        }
+        (Method::GET, ["actions", "runs", id, "attempts", n, "jobs"]) => {
             find_run(id).map_or_else(not_found, |(wf, r)| {
                 Answer::Page(
                     r.jobs
                         .iter()
+                        .filter(|j| j.attempt(r).to_string() == *n)
                         .map(|j| objects::job(base, repo, wf, r, j))
                         .collect(),
                     Some("jobs"),
