@@ -10,6 +10,7 @@ pub mod extract;
 pub mod located;
 pub mod markers;
 pub mod on_demand;
+pub mod pr_status;
 pub mod pr_workflows;
 pub mod registration;
 #[cfg(test)]
