@@ -121,7 +121,7 @@ pub enum Command {
     AnalyzeUrl(AnalyzeUrlArgs),
     /// Review a pull request (not built yet).
     ReviewPr(ReviewPrArgs),
-    /// Report a PR's CI status and whether its failures are its own (not built yet).
+    /// Report a PR's CI status and whether its failures are its own.
     CiStatus(CiStatusArgs),
     /// Watch comments for `@bot` commands and answer them (not built yet).
     Watch(WatchArgs),

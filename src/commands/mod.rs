@@ -11,6 +11,8 @@ use crate::redact::Redactor;
 mod analyze_log;
 mod analyze_url;
 mod backends;
+mod ci_status;
+mod ci_status_post;
 mod config_cmd;
 mod daily_summary;
 mod ensure_daily_issue;
@@ -52,6 +54,7 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
             let analyst = backends::analyst_for(&resolved.config).await?;
             failure_tracker::run(&resolved.config, args, cli.global.format, analyst.as_ref()).await
         }
+        Command::CiStatus(args) => ci_status::run(args, &resolved.config, cli.global.format).await,
         Command::Completions(args) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

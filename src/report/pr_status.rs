@@ -138,7 +138,8 @@ fn decide(job: &FailedJob, sightings: &[Sighting]) -> (Class, String) {
         }
         _ => {}
     }
-    if !job.flaky_tests.is_empty() {
+    // Tests that passed on retry explain the red only when nothing failed for good.
+    if !job.flaky_tests.is_empty() && job.failed_tests.is_empty() {
         let names: Vec<String> = job.flaky_tests.iter().map(|t| cell(t, 120)).collect();
         return (
             Class::Flaky,
@@ -348,8 +349,15 @@ mod tests {
         assert!(trunk
             .evidence
             .contains("https://github.com/bot/r/issues/7#job-200"));
-        let mut retried = job(4, Category::TestFailure);
+        let mut retried = job(4, Category::Unknown);
         retried.flaky_tests = vec!["registered/t4.py::test_z".into()];
+        let hard_too = retried.clone();
+        retried.failed_tests.clear();
+        assert_eq!(
+            classify(hard_too, &sightings).class,
+            Class::New,
+            "a test that failed for good is the red, not the flaky one"
+        );
         let flaky = classify(retried, &sightings);
         assert_eq!(flaky.class, Class::Flaky);
         assert!(flaky.evidence.contains("passed on retry"));

@@ -228,7 +228,6 @@ fn unimplemented_commands_fail_with_exit_2_not_a_fake_success() {
     for args in [
         &["watch", "--bot-repo", "o/r"][..],
         &["review-pr", "24512", "--no-post"],
-        &["ci-status", "24512", "--no-post"],
     ] {
         let out = Test::new().args(args.iter().copied()).status(2);
         assert!(out.stderr.contains("not implemented yet"), "{out}");

@@ -241,6 +241,10 @@ impl World {
             state.seed.pull_files.extend(repo.pull_files);
             state.seed.check_runs.extend(repo.check_runs);
             state.seed.statuses.extend(repo.statuses);
+            state.seed.contents.extend(repo.contents);
+            state.seed.pull_diffs.extend(repo.pull_diffs);
+            state.seed.commits.extend(repo.commits);
+            state.seed.branches.extend(repo.branches);
         }
     }
 

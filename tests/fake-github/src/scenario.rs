@@ -61,6 +61,23 @@ pub struct Repo {
     pub check_runs: BTreeMap<String, Vec<serde_json::Value>>,
     /// Ref or sha → commit statuses.
     pub statuses: BTreeMap<String, Vec<serde_json::Value>>,
+    /// Ref or sha → path → the file's text at that ref (`/contents/{path}?ref=`, raw).
+    pub contents: BTreeMap<String, BTreeMap<String, String>>,
+    /// PR number → its diff (`/pulls/{n}` with the diff media type).
+    pub pull_diffs: BTreeMap<String, String>,
+    /// The commit graph `/compare/{base}...{head}` walks.
+    pub commits: Vec<Commit>,
+    /// Branch name → the sha it points at (a compare side may name a branch).
+    pub branches: BTreeMap<String, String>,
+}
+
+/// One commit of the graph: its sha and its parents' shas.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Commit {
+    pub sha: String,
+    #[serde(default)]
+    pub parents: Vec<String>,
 }
 
 /// A workflow run with its jobs.

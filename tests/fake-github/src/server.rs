@@ -65,6 +65,11 @@ pub async fn handle(
         .get(hyper::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split_whitespace().last().unwrap_or("").to_string());
+    let accept = req
+        .headers()
+        .get(hyper::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let if_none_match = req
         .headers()
         .get(hyper::header::IF_NONE_MATCH)
@@ -98,6 +103,7 @@ pub async fn handle(
         query: &q,
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
         token: token.as_deref(),
+        accept: accept.as_deref(),
         world: &world,
         base: &base,
     };

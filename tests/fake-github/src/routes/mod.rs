@@ -46,6 +46,8 @@ pub(crate) struct Call<'a> {
     pub body: Value,
     /// The last word of the `Authorization` header.
     pub token: Option<&'a str>,
+    /// The `Accept` header (media types such as `application/vnd.github.diff`).
+    pub accept: Option<&'a str>,
     pub world: &'a Arc<Mutex<World>>,
     /// `http://127.0.0.1:PORT`, for the URLs inside objects.
     pub base: &'a str,
@@ -125,6 +127,8 @@ pub(crate) async fn route(call: &Call<'_>) -> Answer {
         Some("issues") if seg.last() == Some(&"reactions") => reactions::route(call, &repo, &seg),
         Some("issues") => issues::route(call, &repo, &seg),
         Some("pulls" | "commits") => pulls::route(call, &repo, &seg),
+        Some("contents") => pulls::contents(call, &repo, &seg[1..]),
+        Some("compare") => pulls::compare(call, &repo, &seg[1..]),
         _ => not_found(),
     }
 }

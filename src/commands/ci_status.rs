@@ -1,0 +1,370 @@
+//! `sglang-bot ci-status PR [--no-post]`: one comment on a pull request saying, as of its head
+//! commit, which failed jobs are new, broken trunk, flaky or infrastructure — each from
+//! evidence (the log engine, the base branch's analyses in the bot's daily issues) — and
+//! which workflows are still running, awaiting approval or missing (issue #14).
+
+use anyhow::{Context, Result};
+use futures_util::StreamExt;
+
+use super::{github_client, require_token, UsageError, EXIT_OK};
+use crate::analysis::{signature_keys, stream_job_log, JobRequest};
+use crate::cli::{CiStatusArgs, Format};
+use crate::config::Config;
+use crate::domain::{CommitSha, Conclusion, IssueNumber, RepoName};
+use crate::github::models::{Job, WorkflowRun};
+use crate::github::Client;
+use crate::monitor::select::is_gate_job;
+use crate::report::coverage::{self, AmdJob, ChangedFile};
+use crate::report::pr_status::{self, Classified, FailedJob, Pending, Sighting, StatusFacts};
+use crate::report::pr_workflows::{standings, HeadRun, Standing, WorkflowStanding};
+
+/// The AMD workflows every PR is expected to run; one without a run is named as missing.
+const EXPECTED_AMD: &[&str] = &["pr-test-amd.yml", "pr-test-amd-rocm720.yml"];
+/// Days of the bot's daily issues searched for the base branch's failures.
+const LOOKBACK_DAYS: i64 = 7;
+/// Logs streamed at once.
+const PARALLEL_LOGS: usize = 4;
+
+/// What the command did, for `--format json`.
+#[derive(Debug, serde::Serialize)]
+struct Outcome {
+    pr: u64,
+    head_sha: String,
+    jobs: Vec<Classified>,
+    pending: Pending,
+    /// The comment written (`None` when printed only).
+    comment_url: Option<String>,
+    body: String,
+}
+
+/// Runs the command: exit 0 once the report is posted or printed, whatever the PR's CI says.
+pub(crate) async fn run(args: &CiStatusArgs, config: &Config, format: Format) -> Result<i32> {
+    if args.pr_number == 0 {
+        return Err(UsageError("the PR number must be a positive integer".into()).into());
+    }
+    require_token(config)?;
+    let client = github_client(config)?;
+    let repo = &config.github.target_repo;
+    let number = IssueNumber::new(args.pr_number);
+    let pr = client
+        .pull_request(repo, number)
+        .await
+        .with_context(|| format!("cannot read PR #{number} of {repo}"))?;
+    let sha: CommitSha = pr
+        .head
+        .sha
+        .parse()
+        .map_err(|_| anyhow::anyhow!("PR #{number} has no head commit"))?;
+    let runs = client
+        .runs_for_sha(repo, &sha)
+        .await
+        .with_context(|| format!("cannot list the runs of {sha}"))?;
+    let expected: Vec<String> = EXPECTED_AMD.iter().map(|s| s.to_string()).collect();
+    let workflows = standings(&runs.iter().map(head_run).collect::<Vec<_>>(), &expected);
+    let failed = failed_jobs(&client, repo, &runs, &workflows).await?;
+    let examined = examine(&client, repo, failed).await;
+    let (sightings, base_note) = base_sightings(&client, config).await;
+    let jobs: Vec<Classified> = examined
+        .into_iter()
+        .map(|j| pr_status::classify(j, &sightings))
+        .collect();
+    let banner = coverage_banner(&client, repo, number, &sha, &runs).await;
+    let pending = pending_of(&workflows);
+    let body = pr_status::render(
+        &StatusFacts {
+            pr: args.pr_number,
+            head_sha: sha.as_str(),
+            passed: workflows
+                .iter()
+                .filter(|w| w.standing == Standing::Passed)
+                .count(),
+            pending: &pending,
+            banner: &banner,
+            base_note: base_note.as_deref(),
+        },
+        &jobs,
+    );
+    let post = !args.no_post && !config.dry_run;
+    let comment_url = if post {
+        let requester = std::env::var("COMMENT_AUTHOR").ok();
+        let url =
+            super::ci_status_post::publish(&client, repo, number, &body, requester.as_deref())
+                .await?;
+        Some(url)
+    } else {
+        None
+    };
+    let outcome = Outcome {
+        pr: args.pr_number,
+        head_sha: sha.to_string(),
+        jobs,
+        pending,
+        comment_url,
+        body,
+    };
+    show(&outcome, format, config)?;
+    Ok(EXIT_OK)
+}
+
+fn head_run(run: &WorkflowRun) -> HeadRun {
+    HeadRun {
+        id: run.id,
+        name: run.name.clone().unwrap_or_default(),
+        file: run.path.clone(),
+        status: run.status.clone(),
+        conclusion: run.conclusion.clone(),
+        html_url: run.html_url.clone(),
+    }
+}
+
+/// The running, awaiting-approval and missing workflows, by name.
+fn pending_of(workflows: &[WorkflowStanding]) -> Pending {
+    let named = |s: Standing| -> Vec<String> {
+        workflows
+            .iter()
+            .filter(|w| w.standing == s)
+            .map(|w| w.workflow.clone())
+            .collect()
+    };
+    Pending {
+        running: named(Standing::Running),
+        awaiting_approval: named(Standing::AwaitingApproval),
+        missing: named(Standing::Missing),
+    }
+}
+
+/// The failed, non-gate jobs of each failed workflow, with their run.
+async fn failed_jobs<'r>(
+    client: &Client,
+    repo: &RepoName,
+    runs: &'r [WorkflowRun],
+    workflows: &[WorkflowStanding],
+) -> Result<Vec<(String, bool, &'r WorkflowRun, Job)>> {
+    let mut out = Vec::new();
+    for w in workflows.iter().filter(|w| w.standing == Standing::Failed) {
+        let Some(id) = w.run.as_ref().map(|r| r.id) else {
+            continue;
+        };
+        let Some(run) = runs.iter().find(|r| r.id == id) else {
+            continue;
+        };
+        let jobs = client
+            .run_jobs(repo, id)
+            .await
+            .with_context(|| format!("cannot list the jobs of run {id}"))?;
+        for job in jobs.into_iter().filter(|j| {
+            matches!(
+                j.conclusion,
+                Some(Conclusion::Failure | Conclusion::TimedOut)
+            ) && !is_gate_job(j)
+        }) {
+            out.push((w.workflow.clone(), w.is_amd(), run, job));
+        }
+    }
+    Ok(out)
+}
+
+/// Each job's log through the log engine (streamed, never held whole).
+async fn examine(
+    client: &Client,
+    repo: &RepoName,
+    jobs: Vec<(String, bool, &WorkflowRun, Job)>,
+) -> Vec<FailedJob> {
+    futures_util::stream::iter(jobs.iter())
+        .map(|(workflow, amd, run, job)| async move {
+            let mut analyzer = crate::logs::Analyzer::default();
+            let request = JobRequest {
+                client,
+                repo,
+                workflow_file: workflow,
+                run,
+                job,
+            };
+            let read = stream_job_log(&request, |chunk| analyzer.feed(chunk)).await;
+            let base = FailedJob {
+                workflow: workflow.clone(),
+                amd: *amd,
+                job_id: job.id,
+                job_name: job.name.clone(),
+                job_url: job.html_url.clone().unwrap_or_else(|| run.html_url.clone()),
+                run_url: run.html_url.clone(),
+                category: None,
+                reason: String::new(),
+                failed_tests: Vec::new(),
+                flaky_tests: Vec::new(),
+                first_error: None,
+                signatures: Vec::new(),
+            };
+            match read {
+                Ok(()) => with_log(base, analyzer.finish()),
+                Err(e) => FailedJob {
+                    reason: format!("log not read: {e}"),
+                    ..base
+                },
+            }
+        })
+        .buffered(PARALLEL_LOGS)
+        .collect()
+        .await
+}
+
+/// The job with what its log says.
+fn with_log(base: FailedJob, a: crate::logs::LogAnalysis) -> FailedJob {
+    let first_error = a
+        .failed_tests
+        .iter()
+        .find_map(|t| t.message.clone())
+        .or_else(|| a.evidence.first().map(|e| e.text.clone()));
+    FailedJob {
+        category: Some(a.category),
+        reason: a.reason.clone(),
+        failed_tests: a.failed_tests.iter().map(|t| t.id.clone()).collect(),
+        flaky_tests: a.flaky.iter().map(|t| t.id.clone()).collect(),
+        first_error,
+        signatures: signature_keys(&a.signatures),
+        ..base
+    }
+}
+
+/// The base branch's failure signatures in the bot's daily issues of the lookback window,
+/// each with its entry's link; a note instead when they cannot be read.
+async fn base_sightings(client: &Client, config: &Config) -> (Vec<Sighting>, Option<String>) {
+    let Some(bot_repo) = config.github.bot_repo.as_ref() else {
+        return (
+            Vec::new(),
+            Some("No bot repository configured: no base-branch evidence, so no failure can be called broken trunk.".into()),
+        );
+    };
+    match read_sightings(client, config, bot_repo).await {
+        Ok(s) => (s, None),
+        Err(e) => {
+            tracing::warn!("cannot read the base branch's analyses: {e:#}");
+            (
+                Vec::new(),
+                Some("The daily issues could not be read: no base-branch evidence.".into()),
+            )
+        }
+    }
+}
+
+async fn read_sightings(
+    client: &Client,
+    config: &Config,
+    bot_repo: &RepoName,
+) -> Result<Vec<Sighting>> {
+    let login = client.authenticated_user().await?.login;
+    let workflows: Vec<String> = config
+        .monitor
+        .workflows
+        .iter()
+        .map(|w| w.file.clone())
+        .collect();
+    let today = config.now().date_naive();
+    let mut out = Vec::new();
+    for back in 0..LOOKBACK_DAYS {
+        let date = (today - chrono::Duration::days(back))
+            .format("%Y-%m-%d")
+            .to_string();
+        let label = &config.monitor.daily_label;
+        let Some(issue) = crate::daily_issue::find_past(client, bot_repo, label, &date).await?
+        else {
+            continue;
+        };
+        let n = issue.number;
+        let day =
+            crate::daily_issue::reports::read(client, bot_repo, issue, &login, &workflows).await?;
+        for (_, analyses) in &day.workflows {
+            for a in analyses {
+                for key in &a.signatures {
+                    out.push(Sighting {
+                        key: key.clone(),
+                        link: format!("https://github.com/{bot_repo}/issues/{n}#job-{}", a.job_id),
+                        failed: true,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The coverage-gap banner; empty when detection fails (the report goes out without it).
+async fn coverage_banner(
+    client: &Client,
+    repo: &RepoName,
+    number: IssueNumber,
+    sha: &CommitSha,
+    runs: &[WorkflowRun],
+) -> String {
+    match gaps(client, repo, number, sha, runs).await {
+        Ok(g) => coverage::banner(&g),
+        Err(e) => {
+            tracing::warn!("no coverage banner: {e:#}");
+            String::new()
+        }
+    }
+}
+
+async fn gaps(
+    client: &Client,
+    repo: &RepoName,
+    number: IssueNumber,
+    sha: &CommitSha,
+    runs: &[WorkflowRun],
+) -> Result<Vec<coverage::Gap>> {
+    let files = client.pull_request_files(repo, number).await?;
+    let mut texts = Vec::new();
+    for f in &files {
+        let wanted =
+            f.status != "removed" && f.filename.starts_with("test/") && f.filename.ends_with(".py");
+        let text = if wanted {
+            client.file_at_ref(repo, &f.filename, sha.as_str()).await?
+        } else {
+            None
+        };
+        texts.push(text);
+    }
+    let changed: Vec<ChangedFile<'_>> = files
+        .iter()
+        .zip(&texts)
+        .map(|(f, t)| ChangedFile {
+            path: &f.filename,
+            removed: f.status == "removed",
+            source: t.as_deref(),
+        })
+        .collect();
+    let heads: Vec<HeadRun> = runs.iter().map(head_run).collect();
+    let amd: Vec<WorkflowStanding> = standings(&heads, &[])
+        .into_iter()
+        .filter(|w| w.is_amd())
+        .collect();
+    if amd.is_empty() {
+        return Ok(coverage::gaps(&changed, None));
+    }
+    let mut jobs = Vec::new();
+    for w in &amd {
+        if let Some(run) = &w.run {
+            for j in client.run_jobs(repo, run.id).await? {
+                jobs.push(AmdJob {
+                    name: j.name,
+                    status: j.status,
+                    conclusion: j.conclusion,
+                });
+            }
+        }
+    }
+    Ok(coverage::gaps(&changed, Some(&jobs)))
+}
+
+/// Prints the report (when not posted) or where it went; JSON with `--format json`. Redacted
+/// like what is posted: the text comes from logs.
+fn show(outcome: &Outcome, format: Format, config: &Config) -> Result<()> {
+    let text = match (format, &outcome.comment_url) {
+        (Format::Json, _) => format!("{}\n", serde_json::to_string_pretty(outcome)?),
+        (Format::Text, Some(url)) => format!("CI status of PR #{} posted: {url}\n", outcome.pr),
+        (Format::Text, None) => format!("{}\n", outcome.body),
+    };
+    let redactor = crate::redact::Redactor::new(config.secrets.values());
+    crate::output::print(&redactor.redact(&text))?;
+    Ok(())
+}
