@@ -12,7 +12,6 @@ mod analyze_log;
 mod analyze_url;
 mod backends;
 mod ci_status;
-mod ci_status_post;
 mod config_cmd;
 mod daily_summary;
 mod ensure_daily_issue;

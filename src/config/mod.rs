@@ -19,9 +19,9 @@ pub use layers::{
     resolve, ConfigError, FlagInputs, FlagValue, Resolved, Source, DEFAULT_CONFIG_FILE,
 };
 pub use schema::{
-    secs, BackendConfig, BackendKind, Config, Destination, GithubConfig, Key, Kind, MonitorConfig,
-    MonitorOutput, SummaryConfig, TrackedWorkflow, TrackerConfig, WatchConfig, Workflow,
-    MIN_COMMENT_CHARS,
+    secs, BackendConfig, BackendKind, CiStatusConfig, Config, Destination, GithubConfig, Key, Kind,
+    MonitorConfig, MonitorOutput, SummaryConfig, TrackedWorkflow, TrackerConfig, WatchConfig,
+    Workflow, MIN_COMMENT_CHARS,
 };
 pub use secrets::{Secret, Secrets, TOKEN_VARS_BOT, TOKEN_VARS_DAILY_ISSUE, TOKEN_VARS_PR};
 

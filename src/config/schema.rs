@@ -273,6 +273,27 @@ impl Default for TrackerConfig {
     }
 }
 
+/// What `ci-status` expects of a PR and how far back it looks on the base branch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CiStatusConfig {
+    /// Workflow files every PR is expected to run; one without a run for the head commit is
+    /// named as missing (a PR never learns from silence that AMD CI did not start).
+    pub expected_workflows: Vec<String>,
+    /// Days of base-branch history (runs and the bot's daily issues) searched for the same
+    /// failure before a PR's failure is called new.
+    pub lookback_days: u32,
+}
+
+impl Default for CiStatusConfig {
+    fn default() -> Self {
+        CiStatusConfig {
+            expected_workflows: vec!["pr-test-amd.yml".into()],
+            lookback_days: 7,
+        }
+    }
+}
+
 /// The comment watcher (`watch`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -330,6 +351,7 @@ pub struct Config {
     pub backend: BackendConfig,
     pub summary: SummaryConfig,
     pub tracker: TrackerConfig,
+    pub ci_status: CiStatusConfig,
     pub watch: WatchConfig,
     #[serde(skip)]
     pub secrets: Secrets,
@@ -426,6 +448,12 @@ impl Config {
             return Err(Invalid {
                 key: "monitor.daily_label",
                 message: "expected one non-empty label without commas".into(),
+            });
+        }
+        if !(1..=90).contains(&self.ci_status.lookback_days) {
+            return Err(Invalid {
+                key: "ci_status.lookback_days",
+                message: "must be from 1 to 90 days".into(),
             });
         }
         Ok(())
@@ -644,5 +672,19 @@ mod tests {
         );
         assert_eq!(with(60_000, ""), Some("monitor.daily_label"));
         assert_eq!(with(60_000, "a,b"), Some("monitor.daily_label"));
+    }
+
+    #[test]
+    fn the_ci_status_lookback_is_from_one_to_ninety_days() {
+        let with = |days: u32| {
+            let mut c = Config::default();
+            c.ci_status.lookback_days = days;
+            c.validate().err().map(|e| e.key)
+        };
+        assert_eq!(Config::default().ci_status.lookback_days, 7);
+        assert_eq!(with(1), None);
+        assert_eq!(with(90), None);
+        assert_eq!(with(0), Some("ci_status.lookback_days"));
+        assert_eq!(with(91), Some("ci_status.lookback_days"));
     }
 }

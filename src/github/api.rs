@@ -437,6 +437,17 @@ impl Client {
         .await
     }
 
+    /// Where `head` stands relative to `base` and their merge base (`ci-status` #14: the PR's
+    /// merge base, and whether a base-branch run's commit descends from it).
+    pub async fn compare(&self, repo: &RepoName, base: &str, head: &str) -> Result<Comparison> {
+        self.get_json(&format!(
+            "/repos/{repo}/compare/{}...{}",
+            encode(base),
+            encode(head)
+        ))
+        .await
+    }
+
     /// Check runs of a commit (`ci-status` #14: the PR's checks beyond the AMD workflows).
     pub async fn check_runs(&self, repo: &RepoName, git_ref: &str) -> Result<Vec<CheckRun>> {
         let path = format!(

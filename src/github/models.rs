@@ -247,6 +247,33 @@ pub struct CombinedStatus {
     pub statuses: Vec<CommitStatus>,
 }
 
+/// Where one commit stands relative to another (`GET /compare/{base}...{head}`). Local model:
+/// `ci-status` reads three fields, while octocrab's `CommitComparison` requires the whole
+/// commit list and file list of the comparison, which can be large and are never read.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Comparison {
+    /// `identical`, `ahead`, `behind` or `diverged` (head relative to base).
+    pub status: String,
+    #[serde(default)]
+    pub ahead_by: u64,
+    #[serde(default)]
+    pub behind_by: u64,
+    pub merge_base_commit: CommitRef,
+}
+
+impl Comparison {
+    /// Whether the head is the base or one of its descendants (the base is in its history).
+    pub fn head_contains_base(&self) -> bool {
+        matches!(self.status.as_str(), "identical" | "ahead")
+    }
+}
+
+/// A commit named by its sha (the fields of a commit object the bot reads).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CommitRef {
+    pub sha: String,
+}
+
 /// Run id 0 for a job listed without one (older recordings); never matches a real run.
 fn unknown_run() -> RunId {
     RunId::new(0)

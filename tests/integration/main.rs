@@ -8,6 +8,7 @@ mod agent_backend;
 mod analyze_log;
 mod analyze_url;
 mod api_backend;
+mod ci_status;
 mod claude_cli;
 mod cli;
 mod config;

@@ -33,7 +33,7 @@ pub(super) async fn publish(
             .with_context(|| format!("cannot comment on PR #{number}"))?;
         return Ok(created.map(|c| c.html_url).unwrap_or_default());
     };
-    if own.body != body {
+    if own.body != client.as_posted(body) {
         client
             .update_comment(repo, own.id, body)
             .await

@@ -6,6 +6,9 @@
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 
+mod base;
+mod post;
+
 use super::{github_client, require_token, UsageError, EXIT_OK};
 use crate::analysis::{signature_keys, stream_job_log, JobRequest};
 use crate::cli::{CiStatusArgs, Format};
@@ -15,13 +18,9 @@ use crate::github::models::{Job, WorkflowRun};
 use crate::github::Client;
 use crate::monitor::select::is_gate_job;
 use crate::report::coverage::{self, AmdJob, ChangedFile};
-use crate::report::pr_status::{self, Classified, FailedJob, Pending, Sighting, StatusFacts};
+use crate::report::pr_status::{self, Classified, FailedJob, Pending, StatusFacts};
 use crate::report::pr_workflows::{standings, HeadRun, Standing, WorkflowStanding};
 
-/// The AMD workflows every PR is expected to run; one without a run is named as missing.
-const EXPECTED_AMD: &[&str] = &["pr-test-amd.yml", "pr-test-amd-rocm720.yml"];
-/// Days of the bot's daily issues searched for the base branch's failures.
-const LOOKBACK_DAYS: i64 = 7;
 /// Logs streamed at once.
 const PARALLEL_LOGS: usize = 4;
 
@@ -59,37 +58,43 @@ pub(crate) async fn run(args: &CiStatusArgs, config: &Config, format: Format) ->
         .runs_for_sha(repo, &sha)
         .await
         .with_context(|| format!("cannot list the runs of {sha}"))?;
-    let expected: Vec<String> = EXPECTED_AMD.iter().map(|s| s.to_string()).collect();
-    let workflows = standings(&runs.iter().map(head_run).collect::<Vec<_>>(), &expected);
+    let workflows = standings(
+        &runs.iter().map(head_run).collect::<Vec<_>>(),
+        &config.ci_status.expected_workflows,
+    );
     let failed = failed_jobs(&client, repo, &runs, &workflows).await?;
     let examined = examine(&client, repo, failed).await;
-    let (sightings, base_note) = base_sightings(&client, config).await;
+    let refs = base::PrRefs {
+        base_branch: &pr.base.branch,
+        head_sha: sha.as_str(),
+    };
+    let evidence = base::gather(&client, config, &refs, &examined).await;
     let jobs: Vec<Classified> = examined
         .into_iter()
-        .map(|j| pr_status::classify(j, &sightings))
+        .map(|j| pr_status::classify(j, &evidence.outcomes, &pr.base.branch))
         .collect();
     let banner = coverage_banner(&client, repo, number, &sha, &runs).await;
     let pending = pending_of(&workflows);
     let body = pr_status::render(
         &StatusFacts {
             pr: args.pr_number,
+            pr_url: &pr.html_url,
             head_sha: sha.as_str(),
+            merge_base: evidence.merge_base.as_deref(),
             passed: workflows
                 .iter()
                 .filter(|w| w.standing == Standing::Passed)
                 .count(),
             pending: &pending,
             banner: &banner,
-            base_note: base_note.as_deref(),
+            base_note: &evidence.note,
         },
         &jobs,
     );
     let post = !args.no_post && !config.dry_run;
     let comment_url = if post {
         let requester = std::env::var("COMMENT_AUTHOR").ok();
-        let url =
-            super::ci_status_post::publish(&client, repo, number, &body, requester.as_deref())
-                .await?;
+        let url = post::publish(&client, repo, number, &body, requester.as_deref()).await?;
         Some(url)
     } else {
         None
@@ -224,68 +229,6 @@ fn with_log(base: FailedJob, a: crate::logs::LogAnalysis) -> FailedJob {
         signatures: signature_keys(&a.signatures),
         ..base
     }
-}
-
-/// The base branch's failure signatures in the bot's daily issues of the lookback window,
-/// each with its entry's link; a note instead when they cannot be read.
-async fn base_sightings(client: &Client, config: &Config) -> (Vec<Sighting>, Option<String>) {
-    let Some(bot_repo) = config.github.bot_repo.as_ref() else {
-        return (
-            Vec::new(),
-            Some("No bot repository configured: no base-branch evidence, so no failure can be called broken trunk.".into()),
-        );
-    };
-    match read_sightings(client, config, bot_repo).await {
-        Ok(s) => (s, None),
-        Err(e) => {
-            tracing::warn!("cannot read the base branch's analyses: {e:#}");
-            (
-                Vec::new(),
-                Some("The daily issues could not be read: no base-branch evidence.".into()),
-            )
-        }
-    }
-}
-
-async fn read_sightings(
-    client: &Client,
-    config: &Config,
-    bot_repo: &RepoName,
-) -> Result<Vec<Sighting>> {
-    let login = client.authenticated_user().await?.login;
-    let workflows: Vec<String> = config
-        .monitor
-        .workflows
-        .iter()
-        .map(|w| w.file.clone())
-        .collect();
-    let today = config.now().date_naive();
-    let mut out = Vec::new();
-    for back in 0..LOOKBACK_DAYS {
-        let date = (today - chrono::Duration::days(back))
-            .format("%Y-%m-%d")
-            .to_string();
-        let label = &config.monitor.daily_label;
-        let Some(issue) = crate::daily_issue::find_past(client, bot_repo, label, &date).await?
-        else {
-            continue;
-        };
-        let n = issue.number;
-        let day =
-            crate::daily_issue::reports::read(client, bot_repo, issue, &login, &workflows).await?;
-        for (_, analyses) in &day.workflows {
-            for a in analyses {
-                for key in &a.signatures {
-                    out.push(Sighting {
-                        key: key.clone(),
-                        link: format!("https://github.com/{bot_repo}/issues/{n}#job-{}", a.job_id),
-                        failed: true,
-                    });
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The coverage-gap banner; empty when detection fails (the report goes out without it).
