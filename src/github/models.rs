@@ -228,6 +228,26 @@ pub struct CheckRun {
     pub html_url: Option<String>,
     #[serde(default)]
     pub details_url: Option<String>,
+    /// The app that made it: `github-actions` for Actions jobs, which `ci-status` reads as
+    /// jobs; any other app is another CI system.
+    #[serde(default)]
+    pub app: Option<CheckApp>,
+}
+
+impl CheckRun {
+    /// Whether GitHub Actions made it (then it duplicates a job of a workflow run).
+    pub fn is_actions(&self) -> bool {
+        self.app
+            .as_ref()
+            .is_some_and(|a| a.slug == "github-actions")
+    }
+}
+
+/// The app behind a check run, by slug.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckApp {
+    #[serde(default)]
+    pub slug: String,
 }
 
 /// One commit status (the older statuses API), read through octocrab's model.

@@ -116,6 +116,13 @@ fn upstream(pr_comments: Value) -> Value {
             "test/registered/test_changed.py": registered("stage-a-test-1-gpu-amd"),
             "test/registered/test_new.py": registered("stage-c-test-2-gpu-amd")
         }},
+        "check_runs": {HEAD: [
+            {"name": CHANGED, "conclusion": "failure"},
+            {"name": "pre-commit", "conclusion": "failure", "app": {"slug": "pre-commit-ci"},
+             "html_url": "https://results.pre-commit.ci/run/1"},
+            {"name": "docs-preview", "status": "queued", "app": {"slug": "readthedocs"}}
+        ]},
+        "statuses": {HEAD: [{"context": "ci/jenkins", "state": "error", "target_url": "https://jenkins.example/job/7"}]},
         "issues": [{"number": PR, "title": "Faster radix cache", "user": "contributor", "comments": pr_comments}]
     })
 }
@@ -242,6 +249,14 @@ fn every_kind_of_red_and_of_pending_is_classified_from_evidence_with_links() {
         "{body}"
     );
     assert!(body.contains("**:x: 2 failed jobs look caused by this PR.**"));
+    // Other CI systems are named, not analysed; Actions' own check runs are the jobs above.
+    assert!(
+        body.contains("): [pre-commit](https://results.pre-commit.ci/run/1), [ci/jenkins](https://jenkins.example/job/7)\n"),
+        "{body}"
+    );
+    assert!(body.contains("**Other checks pending** (1): `docs-preview`"));
+    assert!(body.contains("2 checks of another CI system failed"));
+    assert_eq!(body.matches(CHANGED).count(), 1, "{body}");
     // The coverage-gap banner: the new test's suite never ran; the changed one's did.
     assert!(body.contains("> [!WARNING]"), "{body}");
     assert!(body.contains("`test/registered/test_new.py` → `stage-c-test-2-gpu-amd`"));
@@ -343,4 +358,38 @@ fn a_pr_number_that_is_not_a_number_or_zero_is_a_usage_error_before_any_request(
         bot(&fake).args(["ci-status", bad]).status(2);
     }
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
+#[test]
+fn a_job_whose_log_cannot_be_read_stays_listed_and_a_failed_coverage_check_drops_only_the_banner() {
+    let fake = fake(json!([]));
+    fake.add(scenario(json!({"faults": [
+        {"method": "GET", "path": "/actions/jobs/9002/logs", "status": 404, "times": 5},
+        {"method": "GET", "path": "/pulls/500/files", "status": 422, "times": 5}
+    ]})));
+    ci_status(&fake, &[]);
+    let body = &status_comments(&fake)[0];
+    let row = row_under(body, "### New failures (2)", UNRELATED);
+    assert!(row.contains("log not read"), "{row}");
+    assert!(row.contains("nothing in the log to compare"), "{row}");
+    assert!(
+        !body.contains("[!WARNING]") && !body.contains("[!CAUTION]"),
+        "{body}"
+    );
+    row_under(body, "### Broken trunk (1)", TRUNK);
+}
+
+#[test]
+fn dry_run_prints_and_writes_nothing() {
+    let fake = fake(json!([]));
+    fake.reset_requests();
+    let out = bot(&fake)
+        .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
+        .args(["--dry-run", "--backend", "builtin", "ci-status", "500"])
+        .success();
+    assert!(
+        out.stdout.starts_with("<!-- sglang-bot-ci-status -->"),
+        "{out}"
+    );
+    assert!(fake.writes().is_empty(), "{:?}", fake.writes());
 }

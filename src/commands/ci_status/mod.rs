@@ -13,7 +13,7 @@ use super::{github_client, require_token, UsageError, EXIT_OK};
 use crate::analysis::{signature_keys, stream_job_log, JobRequest};
 use crate::cli::{CiStatusArgs, Format};
 use crate::config::Config;
-use crate::domain::{CommitSha, Conclusion, IssueNumber, RepoName};
+use crate::domain::{CommitSha, Conclusion, IssueNumber, RepoName, RunStatus};
 use crate::github::models::{Job, WorkflowRun};
 use crate::github::Client;
 use crate::monitor::select::is_gate_job;
@@ -74,7 +74,7 @@ pub(crate) async fn run(args: &CiStatusArgs, config: &Config, format: Format) ->
         .map(|j| pr_status::classify(j, &evidence.outcomes, &pr.base.branch))
         .collect();
     let banner = coverage_banner(&client, repo, number, &sha, &runs).await;
-    let pending = pending_of(&workflows);
+    let pending = with_other_checks(&client, repo, &sha, pending_of(&workflows)).await;
     let body = pr_status::render(
         &StatusFacts {
             pr: args.pr_number,
@@ -135,7 +135,60 @@ fn pending_of(workflows: &[WorkflowStanding]) -> Pending {
         running: named(Standing::Running),
         awaiting_approval: named(Standing::AwaitingApproval),
         missing: named(Standing::Missing),
+        other_pending: Vec::new(),
+        other_failed: Vec::new(),
     }
+}
+
+/// Adds the checks of other CI systems (check runs of apps other than Actions, commit
+/// statuses) that are pending or failed. They are named, not analysed; when they cannot be
+/// read the report goes out without them (logged).
+async fn with_other_checks(
+    client: &Client,
+    repo: &RepoName,
+    sha: &CommitSha,
+    mut pending: Pending,
+) -> Pending {
+    match client.check_runs(repo, sha.as_str()).await {
+        Ok(checks) => {
+            for c in checks.iter().filter(|c| !c.is_actions()) {
+                let url = c
+                    .html_url
+                    .clone()
+                    .or(c.details_url.clone())
+                    .unwrap_or_default();
+                match (&c.status, &c.conclusion) {
+                    (
+                        Some(RunStatus::Completed),
+                        Some(
+                            Conclusion::Failure
+                            | Conclusion::TimedOut
+                            | Conclusion::ActionRequired
+                            | Conclusion::StartupFailure,
+                        ),
+                    ) => pending.other_failed.push((c.name.clone(), url)),
+                    (Some(RunStatus::Completed), _) => {}
+                    _ => pending.other_pending.push(c.name.clone()),
+                }
+            }
+        }
+        Err(e) => tracing::warn!("cannot list the check runs of {sha}: {e:#}"),
+    }
+    match client.combined_status(repo, sha.as_str()).await {
+        Ok(combined) => {
+            for s in &combined.statuses {
+                match s.state.as_str() {
+                    "failure" | "error" => pending
+                        .other_failed
+                        .push((s.context.clone(), s.target_url.clone().unwrap_or_default())),
+                    "pending" => pending.other_pending.push(s.context.clone()),
+                    _ => {}
+                }
+            }
+        }
+        Err(e) => tracing::warn!("cannot read the commit statuses of {sha}: {e:#}"),
+    }
+    pending
 }
 
 /// The failed, non-gate jobs of each failed workflow, with their run.
@@ -202,10 +255,14 @@ async fn examine(
             };
             match read {
                 Ok(()) => with_log(base, analyzer.finish()),
-                Err(e) => FailedJob {
-                    reason: format!("log not read: {e}"),
-                    ..base
-                },
+                Err(e) => {
+                    let why = format!("log not read: {e}");
+                    FailedJob {
+                        reason: why.clone(),
+                        first_error: Some(why),
+                        ..base
+                    }
+                }
             }
         })
         .buffered(PARALLEL_LOGS)

@@ -39,6 +39,21 @@ pub struct Pending {
     pub running: Vec<String>,
     pub awaiting_approval: Vec<String>,
     pub missing: Vec<String>,
+    /// Checks of other CI systems (check runs of other apps, commit statuses) not finished.
+    pub other_pending: Vec<String>,
+    /// Checks of other CI systems that failed, with their pages: named, not analysed (the bot
+    /// reads only GitHub Actions logs).
+    pub other_failed: Vec<(String, String)>,
+}
+
+impl Pending {
+    /// Workflows and checks without a verdict yet.
+    fn count(&self) -> usize {
+        self.running.len()
+            + self.awaiting_approval.len()
+            + self.missing.len()
+            + self.other_pending.len()
+    }
 }
 
 /// What the comment is about.
@@ -92,22 +107,27 @@ const FOOTER: &str = "---\n*sglang-bot: labels come from evidence (the log engin
 /// The answer first: is any of the red this PR's, and is CI done?
 fn verdict(facts: &StatusFacts<'_>, jobs: &[Classified]) -> String {
     let new = jobs.iter().filter(|j| j.class == Class::New).count();
-    let pending = facts.pending.running.len()
-        + facts.pending.awaiting_approval.len()
-        + facts.pending.missing.len();
-    let unfinished = if pending > 0 {
+    let pending = facts.pending.count();
+    let mut unfinished = if pending > 0 {
         format!(
             " CI is not complete: {} {} no verdict yet.",
-            count(pending, "workflow"),
+            count(pending, "workflow or check", "workflows or checks"),
             if pending == 1 { "has" } else { "have" }
         )
     } else {
         String::new()
     };
+    let others = facts.pending.other_failed.len();
+    if others > 0 {
+        unfinished.push_str(&format!(
+            " {} of another CI system failed (not analysed here).",
+            count(others, "check", "checks")
+        ));
+    }
     if new > 0 {
         format!(
             "**:x: {} {} caused by this PR.**{unfinished}",
-            count(new, "failed job"),
+            count(new, "failed job", "failed jobs"),
             if new == 1 { "looks" } else { "look" }
         )
     } else if !jobs.is_empty() {
@@ -119,17 +139,17 @@ fn verdict(facts: &StatusFacts<'_>, jobs: &[Classified]) -> String {
     } else {
         format!(
             "**:white_check_mark: All {} passed.**",
-            count(facts.passed, "workflow")
+            count(facts.passed, "workflow", "workflows")
         )
     }
 }
 
 /// `1 workflow`, `2 workflows`.
-fn count(n: usize, noun: &str) -> String {
+fn count(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
-        format!("1 {noun}")
+        format!("1 {one}")
     } else {
-        format!("{n} {noun}s")
+        format!("{n} {many}")
     }
 }
 
@@ -149,7 +169,7 @@ fn counts(passed: usize, jobs: &[Classified]) -> String {
     if parts.is_empty() {
         parts.push("no failed job".into());
     }
-    parts.push(format!("{} passed", count(passed, "workflow")));
+    parts.push(format!("{} passed", count(passed, "workflow", "workflows")));
     parts.join(" · ")
 }
 
@@ -160,6 +180,7 @@ fn pending_lines(p: &Pending) -> String {
         ("Running", &p.running),
         ("Awaiting approval", &p.awaiting_approval),
         ("Missing (expected, no run)", &p.missing),
+        ("Other checks pending", &p.other_pending),
     ] {
         if !names.is_empty() {
             let list: Vec<String> = names.iter().map(|n| format!("`{}`", cell(n, 80))).collect();
@@ -170,10 +191,27 @@ fn pending_lines(p: &Pending) -> String {
             ));
         }
     }
+    if !p.other_failed.is_empty() {
+        let list: Vec<String> = p
+            .other_failed
+            .iter()
+            .map(|(name, url)| format!("[{}]({url})", link_text(name)))
+            .collect();
+        out.push_str(&format!(
+            "- **Other checks failed** ({}, not analysed: the bot reads GitHub Actions logs only): {}\n",
+            p.other_failed.len(),
+            list.join(", ")
+        ));
+    }
     if !out.is_empty() {
         out.push('\n');
     }
     out
+}
+
+/// A name as link text that cannot end the link early or carry markup.
+fn link_text(name: &str) -> String {
+    cell(name, 80).replace('[', "\\[").replace(']', "\\]")
 }
 
 /// One class's table; INFRA and FLAKY say how to re-run (the bot never does).
@@ -212,9 +250,7 @@ fn table(class: Class, rows: &[&Classified]) -> String {
         out.push_str(&format!(
             "| {} | [{}]({}){run} | {tests} | {} | {} |\n",
             cell(&j.workflow, 80),
-            cell(&j.job_name, 100)
-                .replace('[', "\\[")
-                .replace(']', "\\]"),
+            link_text(&j.job_name),
             j.job_url,
             j.first_error
                 .as_deref()
@@ -284,6 +320,8 @@ mod tests {
             running: vec!["pr-test-amd-rocm720.yml".into()],
             awaiting_approval: vec!["pr-test.yml".into()],
             missing: vec!["amd-scout.yml".into()],
+            other_pending: vec![],
+            other_failed: vec![("lint | <b>".into(), "https://ci.example/1".into())],
         };
         let jobs = [
             classify(job(1, Category::Infrastructure), &[], "main"),
@@ -291,7 +329,7 @@ mod tests {
         ];
         let body = render(&facts(&pending, "> [!WARNING]\n> gap\n\n"), &jobs);
         assert!(
-            body.starts_with("<!-- sglang-bot-ci-status -->\n## CI Status for PR #42\n\n> [!WARNING]\n> gap\n\n**:x: 1 failed job looks caused by this PR.** CI is not complete: 3 workflows have"),
+            body.starts_with("<!-- sglang-bot-ci-status -->\n## CI Status for PR #42\n\n> [!WARNING]\n> gap\n\n**:x: 1 failed job looks caused by this PR.** CI is not complete: 3 workflows or checks have"),
             "{body}"
         );
         assert!(body.contains(

@@ -408,6 +408,7 @@ pub fn check_run(base: &str, repo: &str, sha: &str, seed: &Value) -> Value {
         },
         "name": name,
         "pull_requests": [],
+        "app": {"id": 15368, "slug": "github-actions", "name": "GitHub Actions"},
     });
     overlay(defaults, seed)
 }
