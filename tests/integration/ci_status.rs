@@ -393,3 +393,86 @@ fn dry_run_prints_and_writes_nothing() {
     );
     assert!(fake.writes().is_empty(), "{:?}", fake.writes());
 }
+
+/// The banner a registration case of `registration-cases.json` should give, from its expected
+/// parse: no live AMD call → not registered; nightly or disabled → said so; a suite that ran
+/// → no line; any other suite → not reached.
+fn expected_banner_note(case: &Value, ran: &str) -> Option<String> {
+    let expect = case["expect"].as_array().expect("expect list");
+    let Some(first) = expect.first() else {
+        return Some("not registered for AMD CI".into());
+    };
+    let suite = first["suite"]
+        .as_str()
+        .or(first["effective_suite"].as_str())
+        .expect("a suite");
+    if let Some(reason) = first["disabled"].as_str() {
+        return Some(format!("registered but disabled ({reason})"));
+    }
+    if first["nightly"].as_bool() == Some(true) {
+        return Some("registered for the nightly AMD runs only".into());
+    }
+    (suite != ran).then(|| "did not run (not reached)".to_string())
+}
+
+#[test]
+fn the_coverage_banner_reads_every_registration_form_in_every_backend() {
+    let cases: Value =
+        serde_json::from_str(include_str!("../fixtures/sglang/registration-cases.json"))
+            .expect("cases");
+    let cases = cases["cases"].as_array().expect("cases");
+    let ran = "stage-b-test-small-1-gpu-amd";
+    let path = |i: usize| format!("test/registered/forms/test_form_{i}.py");
+    let files: Vec<Value> = (0..cases.len())
+        .map(|i| json!({"filename": path(i), "status": "added", "additions": 5, "deletions": 0}))
+        .collect();
+    let contents: serde_json::Map<String, Value> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let text = format!(
+                "from sglang.test.ci.ci_register import register_amd_ci, register_cuda_ci\n\n{}\n",
+                c["snippet"].as_str().expect("snippet")
+            );
+            (path(i), Value::String(text))
+        })
+        .collect();
+    let fake = FakeGithub::start(scenario(json!({
+        "bot_login": "amd-bot",
+        "repos": {UPSTREAM: {
+            "workflows": {PR_TEST: [{
+                "id": 950, "event": "pull_request", "head_branch": "forms", "conclusion": "success",
+                "head_sha": HEAD, "created_at": "2026-11-24T02:00:00Z",
+                "jobs": [passing(9501, &format!("{ran} (linux-mi325-gpu-1, 0)"), 24)]
+            }]},
+            "pulls": [{"number": 600, "head": {"sha": HEAD, "ref": "forms"}, "base": {"ref": "main"}}],
+            "pull_files": {"600": files},
+            "contents": {HEAD: contents}
+        }, BOT_REPO: {}}
+    })));
+    for backend in ["builtin", "claude-code", "api"] {
+        let out = bot(&fake)
+            .env("CLAUDE_BIN", "/nonexistent/claude")
+            .args(["--backend", backend, "ci-status", "600", "--no-post"])
+            .success();
+        let banner: Vec<&str> = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("> - `test/registered/forms/"))
+            .collect();
+        for (i, case) in cases.iter().enumerate() {
+            let line = banner
+                .iter()
+                .find(|l| l.contains(&format!("`{}`", path(i))));
+            match (expected_banner_note(case, ran), line) {
+                (None, None) => {}
+                (Some(note), Some(line)) => {
+                    assert!(line.contains(&note), "{backend}, {}: {line}", case["form"])
+                }
+                (want, got) => panic!("{backend}, {}: want {want:?}, got {got:?}", case["form"]),
+            }
+        }
+        assert!(out.stdout.contains("> [!WARNING]"), "{backend}: {out}");
+    }
+    assert!(fake.writes().is_empty());
+}
