@@ -114,6 +114,11 @@ const TRUTH: &[(&str, &str, &[&str])] = &[
     ("constructed-job-timeout.log", "job-timeout", &[]),
     ("constructed-runner-shutdown.log", "runner-shutdown", &[]),
     (
+        "constructed-gpu-unavailable.log",
+        "gpu-unavailable",
+        &["registered/test_srt_endpoint.py::TestSRTEndpoint::test_simple_decode"],
+    ),
+    (
         "constructed-rccl-error.log",
         "gpu-hip-error",
         &["srt/test_custom_allreduce.py::TestCustomAllReduce::test_graph_allreduce"],

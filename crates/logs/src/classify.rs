@@ -95,6 +95,14 @@ pub static RULES: &[Rule] = &[
         "the job was cancelled",
     ),
     rule(
+        "gpu-unavailable",
+        Category::Infrastructure,
+        Scope::Evidence,
+        "",
+        r"No (?:HIP|CUDA) GPUs are available|hipErrorNoDevice|no ROCm-capable device",
+        "the runner's GPU is missing or not visible",
+    ),
+    rule(
         "gpu-memory-fault",
         Category::GpuError,
         Scope::Evidence,

@@ -217,3 +217,33 @@ fn thousands_of_groups_fold_into_one_last_step() {
     let e = a.evidence.last().unwrap();
     assert_eq!((e.step, e.text.as_str()), (999, "ValueError: the last one"));
 }
+
+/// A runner whose GPU is missing or invisible is the host's fault, not the code's; a HIP error
+/// while running (a fault, a hang) stays a GPU error, judged like any failure.
+#[test]
+fn a_gpu_the_runner_cannot_see_is_infrastructure_a_hip_fault_is_not() {
+    for line in [
+        "RuntimeError: No HIP GPUs are available",
+        "RuntimeError: HIP error: no ROCm-capable device is detected",
+        "torch._C._cuda_init() RuntimeError: No CUDA GPUs are available",
+    ] {
+        let a = analyze_bytes(&log(&[
+            "##[group]Run test",
+            line,
+            "##[endgroup]",
+            "##[error]Process completed with exit code 1.",
+        ]));
+        assert_eq!(
+            a.category,
+            sglang_logs::Category::Infrastructure,
+            "{line}: {a:?}"
+        );
+    }
+    let a = analyze_bytes(&log(&[
+        "##[group]Run test",
+        "RuntimeError: HIP error: an illegal memory access was encountered",
+        "##[endgroup]",
+        "##[error]Process completed with exit code 1.",
+    ]));
+    assert_eq!(a.category, sglang_logs::Category::GpuError);
+}
