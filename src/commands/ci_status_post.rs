@@ -50,9 +50,19 @@ pub(super) async fn publish(
 
 /// The bot's own status comment: written by `login` and starting with the marker.
 fn status_comment<'c>(comments: &'c [Comment], login: &str) -> Option<&'c Comment> {
+    own_comment(comments, login, |body| body.starts_with(STATUS_MARKER))
+}
+
+/// The first comment written by `login` (the bot's own, never a look-alike by someone else)
+/// whose body `is_ours` recognises; shared by the commands that keep one comment per PR.
+pub(super) fn own_comment<'c>(
+    comments: &'c [Comment],
+    login: &str,
+    is_ours: impl Fn(&str) -> bool,
+) -> Option<&'c Comment> {
     comments
         .iter()
-        .find(|c| c.author().eq_ignore_ascii_case(login) && c.body.starts_with(STATUS_MARKER))
+        .find(|c| c.author().eq_ignore_ascii_case(login) && is_ours(&c.body))
 }
 
 /// The one-line pointer to the updated comment, mentioning the requester when the login is
