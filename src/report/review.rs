@@ -22,7 +22,9 @@ pub fn marker(sha: &str) -> String {
 /// Which header line the review gets: the agent's has no title (as in the original).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
+    /// `> PR #N — Reviewed at …`.
     Agent,
+    /// `> PR #N: title` then `> Reviewed at …` (the API's, and the builtin checks').
     Other,
 }
 

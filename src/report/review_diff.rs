@@ -19,7 +19,9 @@ pub struct ChangedFile {
 /// Why a file's diff was not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LeftOut {
+    /// A binary file (no text to review).
     Binary,
+    /// Written by a tool (a lock file, generated code).
     Generated,
     /// Too large for what was left of the budget (its size in characters).
     TooLarge(usize),

@@ -218,6 +218,9 @@ fn a_fork_pr_head_reachable_only_through_its_pull_ref_is_checked_out_exactly() {
         std::fs::read_to_string(wt.path().join("a.txt")).unwrap(),
         "fork"
     );
+    // Fetched by the pull request's ref, which GitHub serves for forks too.
+    let fetched = std::fs::read_to_string(ws.clone_dir().join(".git/FETCH_HEAD")).unwrap();
+    assert!(fetched.contains("refs/pull/7/head"), "{fetched}");
     let path = wt.path().to_path_buf();
     drop(wt);
     assert!(!path.exists());
