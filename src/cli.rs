@@ -119,7 +119,7 @@ pub enum Command {
     FailureTracker(FailureTrackerArgs),
     /// Analyse a GitHub Actions run or job given by URL.
     AnalyzeUrl(AnalyzeUrlArgs),
-    /// Review a pull request (not built yet).
+    /// Review a pull request.
     ReviewPr(ReviewPrArgs),
     /// Report a PR's CI status and whether its failures are its own.
     CiStatus(CiStatusArgs),

@@ -114,12 +114,30 @@ impl Workspace {
         let this = self.clone();
         let tag = tag.to_string();
         let commit = commit.as_str().to_string();
-        tokio::task::spawn_blocking(move || this.worktree_blocking(&tag, &commit))
+        tokio::task::spawn_blocking(move || this.worktree_blocking(&tag, &commit, None))
             .await
             .context("workspace task panicked")?
     }
 
-    fn worktree_blocking(&self, tag: &str, commit: &str) -> Result<Worktree> {
+    /// A worktree at exactly `head`, the head commit of pull request `number`. A head the
+    /// clone lacks is fetched through `refs/pull/{number}/head`, which also reaches a fork's
+    /// commits (no branch of the repository holds them); if that does not bring it, the
+    /// review fails rather than reading another commit (PR-W16).
+    pub async fn pull_worktree(
+        &self,
+        tag: &str,
+        number: u64,
+        head: &CommitSha,
+    ) -> Result<Worktree> {
+        let this = self.clone();
+        let tag = tag.to_string();
+        let commit = head.as_str().to_string();
+        tokio::task::spawn_blocking(move || this.worktree_blocking(&tag, &commit, Some(number)))
+            .await
+            .context("workspace task panicked")?
+    }
+
+    fn worktree_blocking(&self, tag: &str, commit: &str, pull: Option<u64>) -> Result<Worktree> {
         let clone = self.clone_dir();
         let oid =
             Oid::from_str(commit).with_context(|| format!("{commit:?} is not a commit id"))?;
@@ -130,6 +148,12 @@ impl Workspace {
                 clone.display()
             )
         })?;
+        if let (Err(_), Some(number)) = (repo.find_commit(oid), pull) {
+            let refspec = format!("refs/pull/{number}/head");
+            if let Err(e) = self.git(&clone, &["fetch", "--depth", DEPTH, "origin", &refspec]) {
+                tracing::warn!("cannot fetch {refspec}: {e:#}; trying the commit itself");
+            }
+        }
         if repo.find_commit(oid).is_err() {
             self.git(&clone, &["fetch", "--depth", DEPTH, "origin", commit])
                 .with_context(|| {

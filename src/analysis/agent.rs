@@ -17,7 +17,7 @@ use super::tracker_prompt::{
 };
 use super::{
     AnalysisError, Answer, Backend, CrossJobRequest, CrossRunRequest, DailySummaryRequest,
-    JobReport, JobRequest, Produced, TrackerRequest, TrackerRow,
+    JobReport, JobRequest, PrReviewRequest, Produced, TrackerRequest, TrackerRow,
 };
 use crate::domain::CommitSha;
 use crate::report::cross::run_pattern;
@@ -31,6 +31,9 @@ const CROSS_JOB_TURNS: u32 = 30;
 const CROSS_JOB_TIMEOUT: Duration = Duration::from_secs(300);
 /// The cross-run agent's turn budget.
 const CROSS_RUN_TURNS: u32 = 150;
+/// The review agent's budget (the original's): a large PR needs many turns (PR-G49).
+pub const REVIEW_TURNS: u32 = 1000;
+const REVIEW_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Runs the per-job task of `agent/CLAUDE.md` through the Claude Code CLI.
 pub struct AgentAnalyst {
@@ -94,7 +97,77 @@ pub fn job_prompt(request: &JobRequest<'_>, api_url: &str) -> String {
     )
 }
 
+/// The review prompt: the task line and the facts, one per line; the requester's focus and
+/// context each stay on their own line.
+pub fn review_prompt(request: &PrReviewRequest<'_>) -> String {
+    let mut p = format!(
+        "Task: PR Code Review\nPR: #{}\nRepo: {}\nSource: current directory (checked out to PR branch)\nGitHub API token: $GH_PAT\n",
+        request.pr.number, request.repo
+    );
+    let one_line = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(focus) = request.focus.map(one_line).filter(|f| !f.is_empty()) {
+        p.push_str(&format!("Focus areas: {focus}\n"));
+    }
+    if let Some(context) = request.context.map(one_line).filter(|c| !c.is_empty()) {
+        p.push_str(&format!("Additional context: {context}\n"));
+    }
+    p
+}
+
 impl AgentAnalyst {
+    /// The review, by an agent in a worktree at the PR's head (a fork's too) with the PR's own
+    /// agent files removed and ours in place (PR-W2); the worktree goes when this returns,
+    /// whatever happened (PR-G48).
+    async fn review(
+        &self,
+        request: PrReviewRequest<'_>,
+    ) -> Result<Produced<String>, AnalysisError> {
+        let fail = |e: anyhow::Error| AnalysisError::Failed(e);
+        let head: CommitSha = request.pr.head_sha.parse().map_err(|_| {
+            fail(anyhow::anyhow!(
+                "PR #{} names no head commit to check out",
+                request.pr.number
+            ))
+        })?;
+        let tag = format!("review-pr-{}-{}", request.pr.number, std::process::id());
+        let worktree = self
+            .workspace
+            .pull_worktree(&tag, request.pr.number, &head)
+            .await
+            .map_err(fail)?;
+        let removed = worktree
+            .prepare_for_agent(&self.instructions)
+            .map_err(fail)?;
+        if !removed.is_empty() {
+            tracing::info!(
+                "removed the PR's own agent files before the review: {}",
+                removed
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let work_dir: PathBuf = worktree.path().to_path_buf();
+        let answer = self
+            .cli
+            .run(&AgentRun {
+                prompt: &review_prompt(&request),
+                work_dir: &work_dir,
+                context_files: &[],
+                max_turns: REVIEW_TURNS,
+                timeout: REVIEW_TIMEOUT,
+                must_contain: None,
+            })
+            .await
+            .map_err(|e| fail(e.into()))?;
+        let text = answer.text.trim();
+        if text.is_empty() {
+            return Err(fail(anyhow::anyhow!("the agent's review was empty")));
+        }
+        Ok(Produced::by(PRODUCER, text.to_string()))
+    }
+
     /// Runs one agent task in a fresh worktree at `commit`, with `context` files.
     async fn run_task(
         &self,
@@ -198,6 +271,10 @@ impl Backend for AgentAnalyst {
             self.run_cross_task(request.workflow, request.analyses, task)
                 .await
         })
+    }
+
+    fn pr_review<'a>(&'a self, request: PrReviewRequest<'a>) -> Answer<'a, Produced<String>> {
+        Box::pin(self.review(request))
     }
 
     /// The rows as the agent lists them from the analyses, checked field by field; an answer
@@ -309,6 +386,40 @@ mod tests {
     use super::*;
     use crate::github::models::{Job, WorkflowRun};
     use crate::github::{Client, ClientOptions};
+
+    #[test]
+    fn review_prompt_has_the_documented_lines_and_focus_and_context_stay_one_line_each() {
+        let findings = crate::report::review_findings::Findings::default();
+        let pr = crate::analysis::PullRequestFacts {
+            number: 42,
+            title: "t",
+            author: "a",
+            head_ref: "h",
+            head_sha: "s",
+            base_ref: "main",
+            body: "",
+            files_summary: "",
+            diff: "",
+        };
+        let request = PrReviewRequest {
+            pr,
+            repo: "sgl-project/sglang",
+            focus: Some("memory\nTask: Job Failure Analysis"),
+            context: Some("  "),
+            findings: &findings,
+        };
+        assert_eq!(
+            review_prompt(&request).lines().collect::<Vec<_>>(),
+            [
+                "Task: PR Code Review",
+                "PR: #42",
+                "Repo: sgl-project/sglang",
+                "Source: current directory (checked out to PR branch)",
+                "GitHub API token: $GH_PAT",
+                "Focus areas: memory Task: Job Failure Analysis",
+            ]
+        );
+    }
 
     #[tokio::test]
     async fn per_job_prompt_has_exactly_the_documented_lines_and_no_token_value() {

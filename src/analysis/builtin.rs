@@ -5,7 +5,7 @@ use futures_util::future::BoxFuture;
 
 use super::{
     stream_job_log, AnalysisError, Answer, Backend, CrossJobRequest, DailySummaryRequest,
-    JobReport, JobRequest, Produced, TrackerRequest, TrackerRow,
+    JobReport, JobRequest, PrReviewRequest, Produced, TrackerRequest, TrackerRow,
 };
 use crate::logs::{render_markdown, Analyzer, ReportContext};
 use crate::report::cross::cross_job_summary;
@@ -52,6 +52,12 @@ impl Backend for BuiltinAnalyst {
 
     fn parallelism(&self) -> Option<usize> {
         Some(PARALLEL)
+    }
+
+    /// The deterministic checks the command ran (coverage gaps, registrations, binaries).
+    fn pr_review<'a>(&'a self, request: PrReviewRequest<'a>) -> Answer<'a, Produced<String>> {
+        let text = crate::report::review_findings::render(request.findings);
+        Box::pin(async move { Ok(Produced::by(PRODUCER, text)) })
     }
 
     /// Clusters by each report's `Failure Cluster` line (the signature, for our own reports).

@@ -259,22 +259,31 @@ mod tests {
             diff: "",
         };
         let err = chain
-            .pr_review(PrReviewRequest {
-                pr,
-                focus: None,
-                context: None,
-            })
+            .pr_ci_status(PrCiStatusRequest { pr })
             .await
             .unwrap_err();
         assert!(
             matches!(
                 err,
                 AnalysisError::Unsupported {
-                    task: "PR Code Review",
+                    task: "PR CI Status Check",
                     ..
                 }
             ),
             "{err}"
         );
+        // The review always has an answer: the builtin checks, when nothing better answers.
+        let review = chain
+            .pr_review(PrReviewRequest {
+                pr,
+                repo: "sgl-project/sglang",
+                focus: None,
+                context: None,
+                findings: &crate::report::review_findings::Findings::default(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(review.producer, crate::analysis::builtin::PRODUCER);
+        assert!(review.value.contains("## Overall"), "{}", review.value);
     }
 }

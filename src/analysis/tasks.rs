@@ -142,8 +142,13 @@ pub struct PrCiStatusRequest<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct PrReviewRequest<'a> {
     pub pr: PullRequestFacts<'a>,
+    /// `owner/name` of the repository the PR is in (the agent's `Repo:` line).
+    pub repo: &'a str,
     pub focus: Option<&'a str>,
     pub context: Option<&'a str>,
+    /// What the deterministic checks found: the builtin backend's review, so a PR gets
+    /// checks rather than nothing when no model is available.
+    pub findings: &'a crate::report::review_findings::Findings,
 }
 
 /// Which failing jobs of a PR are related to its change.

@@ -13,6 +13,9 @@ pub mod on_demand;
 pub mod pr_status;
 pub mod pr_workflows;
 pub mod registration;
+pub mod review;
+pub mod review_diff;
+pub mod review_findings;
 #[cfg(test)]
 mod robustness;
 pub mod sections;

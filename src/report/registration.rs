@@ -66,6 +66,20 @@ pub fn amd_registrations(source: &str) -> Vec<AmdRegistration> {
     out
 }
 
+/// How many `register_amd_ci(...)` calls of `source` are not statements at module level (in
+/// a function, an `if` block, an assignment): the registry never sees them, so a file that
+/// registers itself only that way does not run on AMD however it reads.
+pub fn misplaced_calls(source: &str) -> usize {
+    let tokens = tokenize(source);
+    tokens
+        .windows(2)
+        .filter(|pair| {
+            matches!(&pair[0], Token { kind: Kind::Name(n), module_level: false } if n == AMD_CALL)
+                && pair[1].kind == Kind::Open('(')
+        })
+        .count()
+}
+
 /// A value an argument can hold, as far as the registry cares.
 #[derive(Debug, Clone, PartialEq)]
 enum Value {
@@ -422,6 +436,14 @@ mod tests {
         let mtp = amd_registrations(&file("test/registered/amd/test_deepseek_v32_mtp.py"));
         assert_eq!(mtp.len(), 1, "{mtp:?}");
         assert!(mtp[0].suite.is_some());
+    }
+
+    #[test]
+    fn calls_inside_blocks_or_expressions_are_counted_as_misplaced_and_live_ones_are_not() {
+        let source = "register_amd_ci(est_time=1, suite=\"a-amd\")\nif is_hip():\n    register_amd_ci(est_time=2, suite=\"b-amd\")\ndef f():\n    register_amd_ci(3, \"c-amd\")\nx = register_amd_ci(4, \"d-amd\")\n# register_amd_ci(5, \"e-amd\")\ny = \"register_amd_ci(6)\"\nmy_register_amd_ci(7)\n";
+        assert_eq!(misplaced_calls(source), 3);
+        assert_eq!(amd_registrations(source).len(), 1);
+        assert_eq!(misplaced_calls("register_amd_ci(1, \"a-amd\")\n"), 0);
     }
 
     #[test]

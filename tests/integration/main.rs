@@ -22,6 +22,7 @@ mod layers;
 mod monitor;
 mod monitor_guards;
 mod rate_limits;
+mod review_pr;
 mod secrets;
 mod thirty_days;
 mod upstream;

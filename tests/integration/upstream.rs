@@ -71,6 +71,23 @@ impl Upstream {
         oid.to_string()
     }
 
+    /// Commits `files` on top of `main` as pull request `number`'s head, reachable only
+    /// through `refs/pull/{number}/head` (as a fork's commits are): no branch holds it.
+    pub fn pull_head(&self, number: u64, files: &[(&str, &str)]) -> String {
+        let branch = format!("fork-pr-{number}");
+        let sha = self.commit(&branch, files);
+        let oid = git2::Oid::from_str(&sha).unwrap();
+        self.repo
+            .reference(&format!("refs/pull/{number}/head"), oid, true, "pull head")
+            .unwrap();
+        self.repo
+            .find_reference(&format!("refs/heads/{branch}"))
+            .unwrap()
+            .delete()
+            .unwrap();
+        sha
+    }
+
     pub fn url(&self) -> String {
         format!("file://{}", self.path.display())
     }

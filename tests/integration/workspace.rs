@@ -200,3 +200,36 @@ fn pr_supplied_agent_instructions_are_removed_before_the_agent_starts() {
     );
     assert!(wt.path().join("python/sglang/srt/model.py").exists());
 }
+
+#[test]
+fn a_fork_pr_head_reachable_only_through_its_pull_ref_is_checked_out_exactly() {
+    let up = Upstream::new();
+    up.commit("main", &[("a.txt", "main")]);
+    let root = tempfile::tempdir().unwrap();
+    let ws = Workspace::new(root.path(), up.url(), "main");
+    let rt = rt();
+    rt.block_on(ws.ensure_clone()).unwrap();
+    let head = up.pull_head(7, &[("a.txt", "fork")]);
+    let wt = rt
+        .block_on(ws.pull_worktree("review-pr-7", 7, &sha(&head)))
+        .unwrap();
+    assert_eq!(wt.commit(), head);
+    assert_eq!(
+        std::fs::read_to_string(wt.path().join("a.txt")).unwrap(),
+        "fork"
+    );
+    // Fetched by the pull request's ref, which GitHub serves for forks too.
+    let fetched = std::fs::read_to_string(ws.clone_dir().join(".git/FETCH_HEAD")).unwrap();
+    assert!(fetched.contains("refs/pull/7/head"), "{fetched}");
+    let path = wt.path().to_path_buf();
+    drop(wt);
+    assert!(!path.exists());
+    // A head that is not the pull request's is refused, not replaced by main (PR-W16).
+    let err = rt
+        .block_on(ws.pull_worktree("review-pr-8", 8, &sha(&"ab".repeat(20))))
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("could not be fetched"),
+        "{err:#}"
+    );
+}

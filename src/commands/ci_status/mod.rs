@@ -17,9 +17,11 @@ use crate::domain::{CommitSha, Conclusion, IssueNumber, RepoName, RunStatus};
 use crate::github::models::{Job, WorkflowRun};
 use crate::github::Client;
 use crate::monitor::select::is_gate_job;
-use crate::report::coverage::{self, AmdJob, ChangedFile};
+use crate::report::coverage;
 use crate::report::pr_status::{self, Classified, FailedJob, Pending, StatusFacts};
-use crate::report::pr_workflows::{standings, HeadRun, Standing, WorkflowStanding};
+use crate::report::pr_workflows::{standings, Standing, WorkflowStanding};
+
+use super::pr_coverage::head_run;
 
 /// Logs streamed at once.
 const PARALLEL_LOGS: usize = 4;
@@ -109,17 +111,6 @@ pub(crate) async fn run(args: &CiStatusArgs, config: &Config, format: Format) ->
     };
     show(&outcome, format, config)?;
     Ok(EXIT_OK)
-}
-
-fn head_run(run: &WorkflowRun) -> HeadRun {
-    HeadRun {
-        id: run.id,
-        name: run.name.clone().unwrap_or_default(),
-        file: run.path.clone(),
-        status: run.status.clone(),
-        conclusion: run.conclusion.clone(),
-        html_url: run.html_url.clone(),
-    }
 }
 
 /// The running, awaiting-approval and missing workflows, by name.
@@ -313,47 +304,8 @@ async fn gaps(
     runs: &[WorkflowRun],
 ) -> Result<Vec<coverage::Gap>> {
     let files = client.pull_request_files(repo, number).await?;
-    let mut texts = Vec::new();
-    for f in &files {
-        let wanted =
-            f.status != "removed" && f.filename.starts_with("test/") && f.filename.ends_with(".py");
-        let text = if wanted {
-            client.file_at_ref(repo, &f.filename, sha.as_str()).await?
-        } else {
-            None
-        };
-        texts.push(text);
-    }
-    let changed: Vec<ChangedFile<'_>> = files
-        .iter()
-        .zip(&texts)
-        .map(|(f, t)| ChangedFile {
-            path: &f.filename,
-            removed: f.status == "removed",
-            source: t.as_deref(),
-        })
-        .collect();
-    let heads: Vec<HeadRun> = runs.iter().map(head_run).collect();
-    let amd: Vec<WorkflowStanding> = standings(&heads, &[])
-        .into_iter()
-        .filter(|w| w.is_amd())
-        .collect();
-    if amd.is_empty() {
-        return Ok(coverage::gaps(&changed, None));
-    }
-    let mut jobs = Vec::new();
-    for w in &amd {
-        if let Some(run) = &w.run {
-            for j in client.run_jobs(repo, run.id).await? {
-                jobs.push(AmdJob {
-                    name: j.name,
-                    status: j.status,
-                    conclusion: j.conclusion,
-                });
-            }
-        }
-    }
-    Ok(coverage::gaps(&changed, Some(&jobs)))
+    let texts = super::pr_coverage::test_sources(client, repo, &files, sha).await?;
+    super::pr_coverage::gaps(client, repo, &files, &texts, runs).await
 }
 
 /// Prints the report (when not posted) or where it went; JSON with `--format json`. Redacted

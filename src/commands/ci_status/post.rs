@@ -50,9 +50,7 @@ pub(super) async fn publish(
 
 /// The bot's own status comment: written by `login` and starting with the marker.
 fn status_comment<'c>(comments: &'c [Comment], login: &str) -> Option<&'c Comment> {
-    comments
-        .iter()
-        .find(|c| c.author().eq_ignore_ascii_case(login) && c.body.starts_with(STATUS_MARKER))
+    super::super::pr_comment::own_comment(comments, login, |body| body.starts_with(STATUS_MARKER))
 }
 
 /// The one-line pointer to the updated comment, mentioning the requester when the login is

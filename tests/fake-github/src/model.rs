@@ -237,6 +237,13 @@ impl World {
                 }
             }
             state.issues.extend(issues);
+            // A pull request given again replaces the one of its number (a push moved its head).
+            let number =
+                |p: &serde_json::Value| p.get("number").and_then(serde_json::Value::as_u64);
+            state
+                .seed
+                .pulls
+                .retain(|old| !repo.pulls.iter().any(|new| number(new) == number(old)));
             state.seed.pulls.extend(repo.pulls);
             state.seed.pull_files.extend(repo.pull_files);
             state.seed.check_runs.extend(repo.check_runs);
