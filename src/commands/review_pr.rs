@@ -86,7 +86,7 @@ pub(crate) async fn run(args: &ReviewPrArgs, config: &Config, format: Format) ->
         String::new()
     };
     let reviewed_at = config.now().format("%Y-%m-%d %H:%M UTC").to_string();
-    let requester = std::env::var("COMMENT_AUTHOR").ok();
+    let requester = config.requester.clone();
     let review = Review {
         pr: args.pr_number,
         title: &pr.title,

@@ -134,6 +134,10 @@ pub fn resolve(flags: &FlagInputs, env: &dyn Environment) -> Result<Resolved, Co
     config.dry_run = flags.dry_run;
     config.github_output = env::path_var(env, "GITHUB_OUTPUT");
     config.step_summary = env::path_var(env, "GITHUB_STEP_SUMMARY");
+    config.requester = env
+        .var("COMMENT_AUTHOR")
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty());
     config.started_at = Some(env::started_at(env)?);
     config.validate().map_err(|invalid| {
         let value = Value::try_from(&config)

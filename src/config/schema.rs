@@ -370,6 +370,10 @@ pub struct Config {
     /// Where GitHub Actions collects the job summary (`$GITHUB_STEP_SUMMARY`).
     #[serde(skip)]
     pub step_summary: Option<PathBuf>,
+    /// Who asked for a PR command (`COMMENT_AUTHOR`, set by the workflow `watch` dispatches):
+    /// mentioned in the answer. Untrusted text; each use checks it is a plausible login.
+    #[serde(skip)]
+    pub requester: Option<String>,
 }
 
 /// Where the monitor's report goes: `monitor.output` and `github.bot_repo` resolved together,

@@ -95,7 +95,7 @@ pub(crate) async fn run(args: &CiStatusArgs, config: &Config, format: Format) ->
     );
     let post = !args.no_post && !config.dry_run;
     let comment_url = if post {
-        let requester = std::env::var("COMMENT_AUTHOR").ok();
+        let requester = config.requester.clone();
         let url = post::publish(&client, repo, number, &body, requester.as_deref()).await?;
         Some(url)
     } else {
