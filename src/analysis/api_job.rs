@@ -8,11 +8,13 @@ use futures_util::future::BoxFuture;
 
 use super::api::{ApiClient, MessageRequest};
 use super::prompts::{clean_cross_job, cross_job_jobs_text};
+use super::tasks::Correlation;
 use super::templates::Templates;
 use super::tracker_prompt::{parse_tracker_answer, tracker_api_prompt};
 use super::{
     stream_job_log, AnalysisError, Answer, Backend, CrossJobRequest, DailySummaryRequest,
-    JobReport, JobRequest, PrReviewRequest, Produced, TrackerRequest, TrackerRow,
+    JobReport, JobRequest, PrCorrelationRequest, PrReviewRequest, Produced, TrackerRequest,
+    TrackerRow,
 };
 use crate::logs::prefilter::Prefilter;
 use crate::logs::{Analyzer, EvidenceSource, LogAnalysis};
@@ -24,6 +26,8 @@ pub const PRODUCER: &str = "Claude API";
 const CROSS_JOB_MAX_TOKENS: u32 = 2048;
 /// `max_tokens` of the review call (the original's budget).
 const REVIEW_MAX_TOKENS: u32 = 4096;
+/// The correlation answer: one short JSON entry per failing test file (the original's 1,024).
+const CORRELATION_MAX_TOKENS: u32 = 1024;
 /// Said in the prompt for a PR without a description.
 const NO_DESCRIPTION: &str = "(no description)";
 
@@ -164,6 +168,39 @@ impl Backend for ApiAnalyst {
                 )));
             }
             Ok(Produced::by(PRODUCER, text))
+        })
+    }
+
+    /// One verdict per failing job from the guide's template; an answer without a JSON array
+    /// is a failure (the caller then shows no "why"), entries for unknown jobs are dropped.
+    fn pr_correlation<'a>(
+        &'a self,
+        request: PrCorrelationRequest<'a>,
+    ) -> Answer<'a, Produced<Vec<Correlation>>> {
+        Box::pin(async move {
+            let values = super::correlation_prompt::values(&request);
+            let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let prompt = self
+                .templates
+                .fill(super::correlation_prompt::TEMPLATE, &pairs)
+                .map_err(AnalysisError::Failed)?;
+            let answer = self
+                .client
+                .complete(&MessageRequest {
+                    system: None,
+                    user: prompt,
+                    max_tokens: CORRELATION_MAX_TOKENS,
+                    thinking: false,
+                })
+                .await
+                .map_err(|e| AnalysisError::Failed(e.into()))?;
+            let entries =
+                super::correlation_prompt::parse(&answer.text, request.jobs).ok_or_else(|| {
+                    AnalysisError::Failed(anyhow::anyhow!(
+                        "the model's correlation answer holds no JSON array"
+                    ))
+                })?;
+            Ok(Produced::by(PRODUCER, entries))
         })
     }
 

@@ -9,6 +9,7 @@ pub mod api_job;
 pub mod builtin;
 pub mod chain;
 pub mod claude_code;
+pub mod correlation_prompt;
 pub mod prompts;
 pub mod summary_prompt;
 pub mod tasks;

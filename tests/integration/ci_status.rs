@@ -112,6 +112,7 @@ fn upstream(pr_comments: Value) -> Value {
             {"filename": "test/registered/test_new.py", "status": "added", "additions": 40, "deletions": 0},
             {"filename": "python/sglang/srt/mem_cache/radix_cache.py", "status": "modified", "additions": 9, "deletions": 2}
         ]},
+        "pull_diffs": {PR.to_string(): "diff --git a/test/registered/test_changed.py b/test/registered/test_changed.py\n-    assert x == 3\n+    assert x == 2\n"},
         "contents": {HEAD: {
             "test/registered/test_changed.py": registered("stage-a-test-1-gpu-amd"),
             "test/registered/test_new.py": registered("stage-c-test-2-gpu-amd")
@@ -475,4 +476,36 @@ fn the_coverage_banner_reads_every_registration_form_in_every_backend() {
         assert!(out.stdout.contains("> [!WARNING]"), "{backend}: {out}");
     }
     assert!(fake.writes().is_empty());
+}
+
+#[test]
+fn a_model_adds_a_why_to_new_failures_only_and_never_changes_a_label() {
+    let fake = fake(json!([]));
+    let reply = format!(
+        "```json\n[{{\"job\": \"{CHANGED}\", \"test_file\": \"t.py\", \"test_function\": \"T.t\", \"verdict\": \"likely\", \"explanation\": \"the diff changes the asserted value\"}},\n {{\"job\": \"{TRUNK}\", \"verdict\": \"likely\", \"explanation\": \"blame the PR\"}}]\n```"
+    );
+    fake.add(scenario(json!({"messages_reply": reply})));
+    let out = bot(&fake)
+        .env("SGLANG_BOT_NOW", "2026-11-24T06:00:00Z")
+        .env("LLM_GATEWAY_URL", &fake.url())
+        .env("LLM_GATEWAY_KEY", "gateway-key-123456")
+        .args(["--backend", "api", "ci-status", "500", "--no-post"])
+        .success();
+    let body = &out.stdout;
+    let changed = row_under(body, "### New failures (2)", CHANGED);
+    assert!(
+        changed.contains("<br>model: likely related — the diff changes the asserted value"),
+        "{changed}"
+    );
+    assert!(!row_under(body, "### New failures (2)", UNRELATED).contains("model:"));
+    let trunk = row_under(body, "### Broken trunk (1)", TRUNK);
+    assert!(!trunk.contains("blame the PR"), "evidence wins: {trunk}");
+    let asked = fake.messages();
+    assert_eq!(asked.len(), 1, "one question for the whole report");
+    let prompt = asked[0].to_string();
+    assert!(prompt.contains("assert x == 2"), "the diff is sent");
+    assert!(
+        prompt.contains("test_elsewhere") && !prompt.contains("test_trunk"),
+        "only NEW jobs are asked about"
+    );
 }

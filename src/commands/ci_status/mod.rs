@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 
 mod base;
 mod post;
+mod why;
 
 use super::{github_client, require_token, UsageError, EXIT_OK};
 use crate::analysis::{signature_keys, stream_job_log, JobRequest};
@@ -71,10 +72,11 @@ pub(crate) async fn run(args: &CiStatusArgs, config: &Config, format: Format) ->
         head_sha: sha.as_str(),
     };
     let evidence = base::gather(&client, config, &refs, &examined).await;
-    let jobs: Vec<Classified> = examined
+    let mut jobs: Vec<Classified> = examined
         .into_iter()
         .map(|j| pr_status::classify(j, &evidence.outcomes, &pr.base.branch))
         .collect();
+    why::add(&client, config, &pr, &mut jobs).await;
     let banner = coverage_banner(&client, repo, number, &sha, &runs).await;
     let pending = with_other_checks(&client, repo, &sha, pending_of(&workflows)).await;
     let body = pr_status::render(

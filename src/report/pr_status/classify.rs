@@ -74,6 +74,7 @@ pub fn classify(job: FailedJob, base: &[BaseOutcome], base_name: &str) -> Classi
         job,
         class,
         evidence,
+        why: None,
     }
 }
 

@@ -56,4 +56,7 @@ pub struct Classified {
     pub job: FailedJob,
     pub class: Class,
     pub evidence: String,
+    /// A model's reading of a NEW failure against the diff (`likely: …`), shown beside the
+    /// evidence; it never changes the class.
+    pub why: Option<String>,
 }

@@ -209,6 +209,14 @@ fn pending_lines(p: &Pending) -> String {
     out
 }
 
+/// The evidence, and a model's "why" beside it when there is one (escaped: it is model text).
+fn evidence_cell(r: &Classified) -> String {
+    match &r.why {
+        Some(why) => format!("{}<br>model: {}", r.evidence, cell(why, 320)),
+        None => r.evidence.clone(),
+    }
+}
+
 /// A name as link text that cannot end the link early or carry markup.
 fn link_text(name: &str) -> String {
     cell(name, 80).replace('[', "\\[").replace(']', "\\]")
@@ -255,7 +263,7 @@ fn table(class: Class, rows: &[&Classified]) -> String {
             j.first_error
                 .as_deref()
                 .map_or("—".into(), |e| cell(e, 200)),
-            r.evidence,
+            evidence_cell(r),
         ));
     }
     out.push('\n');
@@ -361,6 +369,17 @@ mod tests {
         let mut nothing = facts(&none, "");
         nothing.passed = 0;
         assert!(render(&nothing, &[]).contains("No CI run was found"));
+    }
+
+    #[test]
+    fn a_models_why_sits_beside_the_evidence_escaped_and_the_class_stays() {
+        let none = Pending::default();
+        let mut c = classify(job(1, Category::TestFailure), &[], "main");
+        c.why = Some("likely: the diff | <b>edits</b> it".into());
+        let body = render(&facts(&none, ""), &[c]);
+        let row = body.lines().find(|l| l.contains("stage-b-test-1")).unwrap();
+        assert!(row.contains("not seen on `main` in the window<br>model: likely: the diff \\| &lt;b&gt;edits&lt;/b&gt; it"), "{row}");
+        assert!(body.contains("### New failures (1)"));
     }
 
     #[test]
