@@ -241,3 +241,38 @@ fn writes_are_redacted_before_they_leave() {
     assert!(!body.contains(token));
     assert!(body.contains("[REDACTED]"));
 }
+
+#[test]
+fn a_diff_or_file_github_does_not_have_is_none_and_one_it_has_comes_back_raw() {
+    let fake = FakeGithub::start(scenario(json!({"repos": {REPO: {
+        "pulls": [{"number": 5, "head": {"sha": "abc"}}, {"number": 6, "head": {"sha": "def"}}],
+        "pull_diffs": {"5": "diff --git a/x b/x\n+y\n"},
+        "contents": {"abc": {"test/registered/test_x.py": "register_amd_ci(est_time=1, suite=\"s\")\n"}}
+    }}})));
+    let rt = rt();
+    let _entered = rt.enter();
+    let c = client(&fake);
+    let diff = rt
+        .block_on(c.pull_request_diff(&repo(), IssueNumber::new(5)))
+        .expect("diff");
+    assert_eq!(diff.as_deref(), Some("diff --git a/x b/x\n+y\n"));
+    let none = rt
+        .block_on(c.pull_request_diff(&repo(), IssueNumber::new(6)))
+        .expect("no diff is not an error");
+    assert_eq!(none, None);
+    let file = rt
+        .block_on(c.file_at_ref(&repo(), "test/registered/test_x.py", "abc"))
+        .expect("file");
+    assert!(file.unwrap().starts_with("register_amd_ci("));
+    let missing = rt
+        .block_on(c.file_at_ref(&repo(), "test/registered/test_x.py", "def"))
+        .expect("a missing file is not an error");
+    assert_eq!(missing, None);
+    let accepts: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(
+        accepts
+            .iter()
+            .any(|p| p.contains("/contents/test/registered/test_x.py?ref=abc")),
+        "{accepts:?}"
+    );
+}
