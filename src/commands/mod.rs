@@ -27,7 +27,7 @@ pub use crate::error::{UsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 /// Runs the parsed command; the returned number is the process exit code.
 pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
     match &cli.command {
-        Command::Config(args) => config_cmd::run(resolved, args.defaults),
+        Command::Config(args) => config_cmd::run(resolved, args.defaults, cli.global.format),
         Command::EnsureDailyIssue(_) => ensure_daily_issue::run(&resolved.config).await,
         Command::AnalyzeLog(args) => analyze_log::run(
             args,

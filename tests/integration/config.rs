@@ -187,3 +187,25 @@ fn the_defaults_sample_loads_as_a_file_and_changes_nothing() {
         .success();
     assert!(out.stdout.contains("hours_back = 6  # file "), "{out}");
 }
+
+#[test]
+fn config_as_json_gives_the_files_values_for_scripts_and_no_secret() {
+    let out = Test::new()
+        .env("GH_PAT", "ghp_secretvalue1234567890")
+        .file(
+            "sglang-bot.toml",
+            "[[monitor.workflows]]\nname = \"PR Test (AMD)\"\nfile = \"pr-test-amd.yml\"\n",
+        )
+        .args(["--format", "json", "config"])
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let files: Vec<&str> = v["monitor"]["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["pr-test-amd.yml"]);
+    assert!(!out.stdout.contains("ghp_secretvalue"), "{out}");
+    assert!(v.get("secrets").is_none());
+}
