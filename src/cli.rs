@@ -194,6 +194,10 @@ pub struct MonitorArgs {
     /// Branch of the runs [default: main]
     #[arg(long, value_name = "B")]
     pub branch: Option<String>,
+    /// The day whose daily issue gets the reports: the tick's date, today or yesterday (UTC)
+    /// [default: today]. A matrix job that starts after midnight still writes to its tick's day.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub agent: AgentSwitch,
     #[command(flatten)]

@@ -45,7 +45,10 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
                 &resolved.config,
                 cli.global.format,
                 analyst.as_ref(),
-                handles_all,
+                monitor::Scope {
+                    handles_all,
+                    day: args.date,
+                },
             )
             .await
         }

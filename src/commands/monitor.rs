@@ -14,16 +14,34 @@ use crate::redact::Redactor;
 /// Next to the state cache: ETags and bodies of the last tick's reads.
 pub const HTTP_CACHE_FILE: &str = "http_cache.json";
 
+/// What this process's tick covers.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    /// This process watched every monitored workflow (no `--workflows` subset), so the daily
+    /// summary may be rebuilt in-process after the tick.
+    pub handles_all: bool,
+    /// `--date`: the day whose issue gets the reports (default today).
+    pub day: Option<chrono::NaiveDate>,
+}
+
 /// Runs one tick with `analyst` and reports it: the parts on stdout in stdout mode, a JSON
 /// summary with `--format json`, and the workflow outputs when running in GitHub Actions.
-/// `handles_all`: this process watched every monitored workflow (no `--workflows` subset), so
-/// the daily summary may be rebuilt in-process after the tick.
 pub async fn run(
     config: &Config,
     format: Format,
     analyst: &dyn Backend,
-    handles_all: bool,
+    scope: Scope,
 ) -> Result<i32> {
+    let handles_all = scope.handles_all;
+    if let Some(day) = scope.day {
+        let today = config.now().date_naive();
+        if day != today && Some(day) != today.pred_opt() {
+            return Err(super::UsageError(format!(
+                "--date {day}: a tick writes to today's ({today}) or yesterday's issue"
+            ))
+            .into());
+        }
+    }
     require_token(config)?;
     let client = github_client(config)?;
     // The previous tick's ETags: unchanged reads come back 304, free of rate limit.
@@ -33,7 +51,7 @@ pub async fn run(
         "{loaded} cached answers loaded from {}",
         http_cache.display()
     );
-    let report = run_tick(config, &client, analyst).await?;
+    let report = run_tick(config, &client, analyst, scope.day).await?;
     if config.monitor.output == MonitorOutput::DailyIssue {
         if let Err(e) = client.save_http_cache(&http_cache) {
             tracing::warn!("cannot save {}: {e}", http_cache.display());

@@ -69,12 +69,14 @@ impl<'a> TickContext<'a> {
         config: &'a Config,
         client: &'a Client,
         analyst: &'a dyn Backend,
+        day: Option<chrono::NaiveDate>,
     ) -> Result<(TickContext<'a>, Option<String>)> {
         let destination = config.monitor_destination()?;
         // Stdout reports are deduplicated against the bot repository too, when one is set.
         let bot_repo = config.github.bot_repo.as_ref();
         let now = config.now();
-        let date = now.format("%Y-%m-%d").to_string();
+        let day = day.unwrap_or_else(|| now.date_naive());
+        let date = day.format("%Y-%m-%d").to_string();
         let since = now - ChronoDuration::hours(i64::from(config.monitor.hours_back));
         let (state, warning) = MonitorState::load(&config.monitor.state_file);
         let (login, today, yesterday) = match bot_repo {
@@ -87,9 +89,9 @@ impl<'a> TickContext<'a> {
                     .login;
                 let label = &config.monitor.daily_label;
                 let today = read_issue(client, repo, label, &date).await;
-                let yesterday = if since.date_naive() < now.date_naive() {
-                    let day = (now - ChronoDuration::days(1)).format("%Y-%m-%d");
-                    Some(read_issue(client, repo, label, &day.to_string()).await)
+                let yesterday = if since.date_naive() < day {
+                    let before = (day - ChronoDuration::days(1)).format("%Y-%m-%d");
+                    Some(read_issue(client, repo, label, &before.to_string()).await)
                 } else {
                     None
                 };

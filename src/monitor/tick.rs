@@ -83,11 +83,13 @@ impl TickReport {
     }
 }
 
-/// Runs one tick over every configured workflow.
+/// Runs one tick over every configured workflow; reports go to the issue of `day` (default
+/// today).
 pub async fn run_tick(
     config: &Config,
     client: &Client,
     analyst: &dyn Backend,
+    day: Option<chrono::NaiveDate>,
 ) -> Result<TickReport> {
     // Rate-limit waits end with the tick's budget: what is left then waits for the next tick.
     client.set_deadline(
@@ -101,7 +103,7 @@ pub async fn run_tick(
             files.push(&wf.file);
         }
     }
-    let (tick, warning) = match TickContext::open(config, client, analyst).await {
+    let (tick, warning) = match TickContext::open(config, client, analyst, day).await {
         Ok(opened) => opened,
         // A usage error is the caller's to report (exit 2), not a failed tick.
         Err(e) if e.downcast_ref::<crate::error::UsageError>().is_some() => return Err(e),

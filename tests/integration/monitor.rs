@@ -900,3 +900,29 @@ fn a_comment_post_whose_answer_is_lost_is_adopted_not_posted_twice() {
     assert_eq!(workflow_comments(&fake, issue, PR_TEST).len(), 1, "{out}");
     assert!(out.stderr.contains("checking whether it landed"), "{out}");
 }
+
+#[test]
+fn a_matrix_job_starting_after_midnight_writes_to_its_ticks_day_given_by_date() {
+    let fake = nightly_with_jobs(1);
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT, EDIT_ISSUE, EDIT_COMMENT]);
+    tick(&fake)
+        .env("SGLANG_BOT_NOW", "2026-11-25T00:05:00Z")
+        .args(["--workflows", NIGHTLY, "--date", "2026-11-24"])
+        .success();
+    let titles: Vec<String> = fake.issues(BOT_REPO).into_iter().map(|i| i.title).collect();
+    assert_eq!(titles, [TODAY_TITLE], "the tick's day, not the job's");
+    let issue = issue_number(&fake, TODAY_TITLE);
+    assert_eq!(workflow_comments(&fake, issue, NIGHTLY).len(), 1);
+}
+
+#[test]
+fn a_date_other_than_today_or_yesterday_is_a_usage_error_before_any_request() {
+    let fake = nightly_with_jobs(1);
+    for day in ["2026-11-20", "2026-11-26", "2026-13-01"] {
+        tick(&fake)
+            .env("SGLANG_BOT_NOW", "2026-11-25T00:05:00Z")
+            .args(["--date", day])
+            .status(2);
+    }
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
