@@ -305,8 +305,14 @@ fn the_runner_image_is_multi_stage_pinned_and_not_root() {
             "unpinned npm package {package}"
         );
     }
-    assert!(!dockerfile.to_lowercase().contains("python") || dockerfile.contains("No Python"));
-    assert!(!dockerfile.contains("pip install"));
+    // No Python, also not through Debian's npm (node-gyp depends on it).
+    let instructions = lines.join("\n").to_lowercase();
+    assert!(!instructions.contains("python") && !instructions.contains("pip install"));
+    for line in lines.iter().filter(|l| l.contains("apt-get install")) {
+        for package in line.split_whitespace() {
+            assert!(!["nodejs", "npm", "node-gyp"].contains(&package), "{line}");
+        }
+    }
 }
 
 #[test]
