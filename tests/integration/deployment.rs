@@ -518,3 +518,75 @@ fn the_entrypoint_restarts_a_crashed_watcher_dispatches_on_schedule_and_stops_ev
         "the watcher {last_watcher} outlived the entrypoint"
     );
 }
+
+#[test]
+fn setup_explains_itself_refuses_bad_options_and_never_prints_a_secret() {
+    let setup = root().join("runner/setup.sh");
+    let run = |args: &[&str]| {
+        Command::new("bash")
+            .arg(&setup)
+            .args(args)
+            .output()
+            .expect("run setup.sh")
+    };
+    let help = run(&["--help"]);
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--bot-pat PAT"));
+    for (args, says) in [
+        (&[][..], "--pat is required"),
+        (
+            &["--pat", "x", "--count", "0"],
+            "--count must be a positive integer",
+        ),
+        (
+            &["--pat", "x", "--frobnicate"],
+            "unknown option: --frobnicate",
+        ),
+        (
+            &["--pat", "x", "--repo", "a b"],
+            "--repo must be OWNER/NAME",
+        ),
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}"
+        );
+    }
+    let dry = run(&[
+        "--pat",
+        "ghp_registration_secret",
+        "--bot-pat",
+        "ghp_bot_secret",
+        "--count",
+        "2",
+        "--use-agent",
+        "--llm-gateway-key",
+        "gateway_secret",
+        "--dry-run",
+    ]);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert_eq!(text.matches("docker run").count(), 2, "{text}");
+    assert_eq!(
+        text.matches("ENABLE_WATCHER=true").count(),
+        1,
+        "runner-1 only: {text}"
+    );
+    assert!(
+        text.contains("USE_AGENT=true"),
+        "--use-agent is forwarded: {text}"
+    );
+    for secret in [
+        "ghp_registration_secret",
+        "ghp_bot_secret",
+        "gateway_secret",
+    ] {
+        assert!(!text.contains(secret), "{text}");
+    }
+}
