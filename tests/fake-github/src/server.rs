@@ -108,6 +108,15 @@ pub async fn handle(
         base: &base,
     };
 
+    // A barrier holds a request until another like it arrives (a race made certain).
+    let held = world
+        .lock()
+        .expect("world lock")
+        .barrier(method.as_str(), &path, &body);
+    if let Some((released, timeout)) = held {
+        let _ = tokio::time::timeout(timeout, released).await;
+    }
+
     // Faults first: they stand for GitHub misbehaving before any logic runs.
     if let Some(f) = take_fault(&world, &method, &path_and_query) {
         if f.after_handling {
