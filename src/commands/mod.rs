@@ -18,6 +18,7 @@ mod ensure_daily_issue;
 mod failure_tracker;
 mod log_input;
 pub mod monitor;
+mod watch;
 
 pub use crate::error::{UsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
@@ -54,6 +55,7 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
             failure_tracker::run(&resolved.config, args, cli.global.format, analyst.as_ref()).await
         }
         Command::CiStatus(args) => ci_status::run(args, &resolved.config, cli.global.format).await,
+        Command::Watch(args) => watch::run(args, &resolved.config).await,
         Command::Completions(args) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

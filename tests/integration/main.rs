@@ -25,4 +25,5 @@ mod rate_limits;
 mod secrets;
 mod thirty_days;
 mod upstream;
+mod watch;
 mod workspace;

@@ -20,8 +20,11 @@ const MAX_QUOTED_CHARS: usize = 40;
 /// A command to act on, with what the rules need to decide.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
+    /// The command as the grammar read it.
     pub parsed: &'a Parsed,
+    /// The PR the comment is on.
     pub pr: u64,
+    /// The command's comment (the workflows' concurrency key).
     pub comment_id: CommentId,
     /// The commenter's login as GitHub spells it.
     pub author: &'a str,
@@ -29,6 +32,7 @@ pub struct Request<'a> {
     pub login: &'a str,
     /// When this watcher last dispatched a review of this PR.
     pub last_review: Option<DateTime<Utc>>,
+    /// The pass's time, for the cooldown.
     pub now: DateTime<Utc>,
     /// At most one review per PR within this time.
     pub review_cooldown: Duration,
@@ -46,6 +50,7 @@ pub enum Action {
 /// A `repository_dispatch` event.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Dispatch {
+    /// `pr-review` or `ci-status`: which workflow runs.
     pub event_type: &'static str,
     /// Every value a string, as the receiving workflows read them.
     pub client_payload: BTreeMap<&'static str, String>,
@@ -87,7 +92,7 @@ fn review(request: &Request<'_>, focus: &str) -> Action {
         let again = last + request.review_cooldown;
         if request.now < again {
             return Action::Reply(format!(
-                "`@{}` review skipped: a review of this PR was started at {} UTC; at most one runs per {} minutes, ask again after {} UTC.",
+                "`@{} review` skipped: a review of this PR was started at {} UTC; at most one runs per {} minutes, ask again after {} UTC.",
                 request.login,
                 last.format("%H:%M"),
                 request.review_cooldown.num_minutes(),

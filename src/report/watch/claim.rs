@@ -11,10 +11,13 @@ use crate::domain::{ReactionContent, ReactionId};
 /// A reaction as the claim rules need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeenReaction {
+    /// What a takeover deletes.
     pub id: ReactionId,
+    /// 🚀, 👀, 😕 or another.
     pub content: ReactionContent,
     /// Who reacted ("" when GitHub names nobody).
     pub login: String,
+    /// A claim's age decides whether it was abandoned.
     pub created_at: Option<DateTime<Utc>>,
 }
 

@@ -21,6 +21,7 @@ pub enum CommandKind {
 /// so the two cannot drift apart.
 #[derive(Debug, Clone, Copy)]
 pub struct CommandSpec {
+    /// What the parser returns for this name.
     pub kind: CommandKind,
     /// What follows the mention.
     pub name: &'static str,

@@ -265,6 +265,9 @@ pub struct Fault {
     /// answer GitHub lost after doing the work.
     #[serde(default)]
     pub after_handling: bool,
+    /// Only requests whose body contains this text (e.g. one reaction's content).
+    #[serde(default)]
+    pub body_contains: Option<String>,
 }
 
 fn default_event() -> String {
