@@ -1,5 +1,5 @@
 //! The loop around passes: one-shot or daemon, the poll log line, the backoff after errors,
-//! the interruptible sleep and the graceful stop on SIGTERM/SIGINT (spec §1.10).
+//! the interruptible sleep and the graceful stop on SIGTERM/SIGINT (PR-G3, PR-G17).
 
 use std::path::PathBuf;
 use std::time::Duration;

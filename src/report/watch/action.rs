@@ -1,5 +1,5 @@
 //! What the watcher does for a command it owns: a `repository_dispatch` to the bot repository
-//! for the workflows that run `review-pr` and `ci-status` (deployment.md §1.3–1.4, every
+//! for the workflows that run `review-pr` and `ci-status` (the workflows `pr-review.yml` and `ci-status-check.yml`, every
 //! payload value a JSON string), or a reply on the PR (help, an unknown command, arguments
 //! refused, a review asked for again too soon). Arguments are data: they are checked and
 //! travel only inside the payload, never through a shell.

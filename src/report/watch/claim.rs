@@ -1,5 +1,5 @@
-//! What a command comment's reactions say about its claim (spec §1.7 as changed by issue
-//! #15). Only the bot's own reactions count: 🚀 is the claim (GitHub keeps one per account
+//! What a command comment's reactions say about its claim (PR-G4 to PR-G8, as changed by
+//! issue #15). Only the bot's own reactions count: 🚀 is the claim (GitHub keeps one per account
 //! and content, so the POST that creates it wins), 👀 means the command was answered, 😕 that
 //! the bot gave up on it. A 🚀 without either, older than the claim timeout, belongs to a
 //! watcher that died between claim and answer.

@@ -2,7 +2,7 @@
 //! of the comment's own text: lines inside fenced or indented code, `>` quotes and HTML
 //! comments are not the author's command (they quote someone, or show an example), and a
 //! mention in the middle of a sentence ("thanks @amd-bot!") is talk, not a command. This
-//! differs from the original on purpose (spec §1.5, Weakness 12); the README lists how.
+//! differs from the original on purpose (PR-G13, PR-W12); the README lists how.
 
 /// What a known command asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,7 +247,7 @@ mod tests {
 
     use CommandKind::*;
 
-    /// Spec §1.5's table row by row; a row where we differ on purpose says so.
+    /// The original grammar table (PR-G13) row by row; a row where we differ on purpose says so.
     #[test]
     fn the_spec_grammar_table_row_by_row_with_our_documented_differences() {
         let rows: &[(&str, Option<Parsed>)] = &[

@@ -1,5 +1,5 @@
-//! The help comment (spec §1.9), rendered from the grammar's command table so that what the
-//! help promises is exactly what the parser accepts.
+//! The help comment, in the original's structure, rendered from the grammar's command table
+//! so that what the help promises is exactly what the parser accepts.
 
 use super::grammar::COMMANDS;
 
