@@ -31,6 +31,30 @@ pub fn with_jitter(interval: Duration, unit: f64) -> Duration {
     interval.mul_f64(0.9 + 0.2 * unit.clamp(0.0, 1.0))
 }
 
+/// The failed passes in a row, which set the wait before the next pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pace {
+    /// Failed passes since the last good one.
+    pub errors: u32,
+}
+
+impl Pace {
+    /// The wait after a pass: `failure` is `None` for a good pass (the count resets and the
+    /// poll interval, jittered by `unit`, follows), else whether it was an HTTP failure.
+    pub fn after(&mut self, failure: Option<bool>, poll: Duration, unit: f64) -> Duration {
+        match failure {
+            None => {
+                self.errors = 0;
+                with_jitter(poll, unit)
+            }
+            Some(http) => {
+                self.errors = self.errors.saturating_add(1);
+                backoff(self.errors, poll, http)
+            }
+        }
+    }
+}
+
 /// Sleeps `wait` or until a stop is asked, whichever comes first; `true` when stopped. A
 /// zero or already elapsed wait returns at once: nothing ever sleeps a negative time.
 pub async fn sleep_or_stop(wait: Duration, stop: &mut watch::Receiver<bool>) -> bool {
@@ -106,7 +130,7 @@ pub async fn run(
     clock: Clock,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), PassError> {
-    let mut errors = 0u32;
+    let mut pace = Pace::default();
     let (mut state, problem) = WatchState::load(&files.state);
     if let Some(problem) = problem {
         tracing::warn!("{problem}");
@@ -116,18 +140,14 @@ pub async fn run(
         let Some(poll) = schedule.poll else {
             return result.map(drop);
         };
-        let wait = match &result {
-            Ok(_) => {
-                errors = 0;
-                with_jitter(poll, fastrand::f64())
-            }
-            Err(e) => {
-                errors += 1;
-                let wait = backoff(errors, poll, matches!(e, PassError::Http(_)));
-                tracing::warn!("pass failed ({e}); next in {:.0} s", wait.as_secs_f64());
-                wait
-            }
-        };
+        let failure = result
+            .as_ref()
+            .err()
+            .map(|e| matches!(e, PassError::Http(_)));
+        let wait = pace.after(failure, poll, fastrand::f64());
+        if let Err(e) = &result {
+            tracing::warn!("pass failed ({e}); next in {:.1} s", wait.as_secs_f64());
+        }
         if *stop.borrow() || sleep_or_stop(wait, &mut stop).await {
             tracing::info!("Daemon stopped.");
             return Ok(());
@@ -222,6 +242,26 @@ mod tests {
         assert_eq!(other, [60, 120, 180, 240, 300, 300]);
         assert_eq!(backoff(u32::MAX, poll, true), MAX_BACKOFF);
         assert_eq!(backoff(u32::MAX, poll, false), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn the_error_count_resets_after_a_good_pass() {
+        let poll = Duration::from_secs(15);
+        let mut pace = Pace::default();
+        assert_eq!(pace.after(Some(true), poll, 0.5).as_secs(), 30);
+        assert_eq!(pace.after(Some(true), poll, 0.5).as_secs(), 60);
+        assert_eq!(
+            pace.after(Some(false), poll, 0.5).as_secs(),
+            180,
+            "third error in a row"
+        );
+        assert_eq!(pace.after(None, poll, 0.5), poll);
+        assert_eq!(pace, Pace::default());
+        assert_eq!(
+            pace.after(Some(true), poll, 0.5).as_secs(),
+            30,
+            "counted afresh"
+        );
     }
 
     #[test]

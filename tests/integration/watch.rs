@@ -587,6 +587,59 @@ fn the_listing_pages_through_a_burst_without_a_300_comment_cap() {
 }
 
 #[test]
+fn a_pass_that_stops_at_1000_comments_says_so_and_the_next_one_continues() {
+    let start = chrono::Utc::now() - chrono::Duration::minutes(50);
+    let at = |i: i64| {
+        (start + chrono::Duration::seconds(i))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    let mut comments: Vec<Value> = (0..1050)
+        .map(|i| json!({"id": 10_000 + i, "user": "contributor", "body": "LGTM", "created_at": at(i)}))
+        .collect();
+    comments.push(json!({"id": 20_000, "user": MAINTAINER, "body": "@amd-bot ci-status", "created_at": at(1100)}));
+    let fake = fake_with(comments);
+    let checkout = Checkout::new(600, 3);
+    let log = checkout.pass(&fake);
+    assert!(log.contains("stopped after 1000 comments"), "{log}");
+    assert!(
+        log.contains("Poll: 1000 comments") && log.contains("(listing cut, continued next pass)"),
+        "{log}"
+    );
+    assert!(dispatched(&fake).is_empty());
+    assert_eq!(checkout.state()["cursor"]["id"], 10_999);
+    let log = checkout.pass(&fake);
+    assert_eq!(dispatched(&fake).len(), 1, "{log}");
+    assert!(!log.contains("stopped after"), "{log}");
+}
+
+#[test]
+fn a_daemon_backs_off_after_failed_passes_and_recovers() {
+    let mut s = upstream(vec![comment(9001, MAINTAINER, "@amd-bot ci-status")]);
+    s["faults"] =
+        json!([{"method": "GET", "path": "/issues/comments\\?", "status": 502, "times": 2}]);
+    let fake = FakeGithub::start(scenario(s));
+    fake.expect_writes(ALL_WRITES);
+    let checkout = Checkout::new(600, 3);
+    let daemon = checkout.spawn(&fake, &["--daemon", "--poll-interval", "0.05"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while dispatched(&fake).is_empty() {
+        assert!(Instant::now() < deadline, "never recovered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    terminate(&daemon);
+    let (code, log) = wait_output(daemon);
+    assert_eq!(code, 0, "{log}");
+    // poll·2^n: 0.1 s, then 0.2 s.
+    assert!(
+        log.contains("next in 0.1 s") && log.contains("next in 0.2 s"),
+        "{log}"
+    );
+    assert_eq!(log.matches("pass failed").count(), 2, "{log}");
+    assert_eq!(dispatched(&fake).len(), 1);
+}
+
+#[test]
 fn an_idle_daemon_costs_no_rate_limit_and_stops_cleanly_on_sigterm() {
     let fake = fake_with(vec![comment(9001, MAINTAINER, "@amd-bot ci-status")]);
     let checkout = Checkout::new(600, 3);
