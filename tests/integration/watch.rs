@@ -282,10 +282,12 @@ fn mentions_in_code_quotes_comments_or_mid_sentence_are_not_answered() {
         comment(9003, MAINTAINER, "<!--\n@amd-bot ci-status\n-->"),
         comment(9004, MAINTAINER, "thanks @amd-bot!"),
         comment(9005, MAINTAINER, "`@amd-bot review` is the command"),
+        comment(9006, MAINTAINER, "write `like\n@amd-bot review` to ask"),
+        comment(9007, MAINTAINER, "- ```\n  @amd-bot review\n  ```"),
     ]);
     let log = Checkout::new(600, 3).pass(&fake);
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
-    assert!(log.contains("Poll: 5 comments, 0 new commands"), "{log}");
+    assert!(log.contains("Poll: 7 comments, 0 new commands"), "{log}");
 }
 
 // ---- Who may command ----

@@ -166,38 +166,137 @@ fn mention_rest<'a>(line: &'a str, login: &str) -> Option<&'a str> {
 }
 
 /// The comment's lines as its author wrote them for the reader, `None` for lines that are
-/// not the author's own words: fenced code, indented code, quotes. HTML comments are
-/// removed (they may span lines). Inline code needs nothing: a line that starts with a
-/// backtick does not start with the mention.
+/// not the author's own words: fenced code (also inside a list item), indented code, quotes,
+/// and lines that start inside an inline code span running over from the line before. HTML
+/// comments are removed (they may span lines). A line that starts with a backtick does not
+/// start with the mention, so inline code needs nothing more.
 fn own_lines(body: &str) -> Vec<Option<String>> {
     let text = without_html_comments(&body.replace("\r\n", "\n"));
-    let mut fence: Option<(char, usize)> = None;
+    // The open fence: its character, length and column.
+    let mut fence: Option<(char, usize, usize)> = None;
     let mut out = Vec::new();
     for line in text.split('\n') {
-        let trimmed = line.trim_start_matches(' ');
-        let indent = line.len() - trimmed.len();
-        if let Some((ch, len)) = fence {
-            let closes = fence_of(trimmed).is_some_and(|(c, l)| {
-                c == ch && l >= len && trimmed[l * c.len_utf8()..].trim().is_empty()
+        let (column, content) = after_list_marker(line);
+        if let Some((ch, len, at)) = fence {
+            let closes = fence_of(content).is_some_and(|(c, l)| {
+                c == ch && l >= len && content[l * c.len_utf8()..].trim().is_empty()
             });
-            if indent <= 3 && closes {
+            if closes && column <= at + 3 {
                 fence = None;
             }
             out.push(None);
             continue;
         }
-        if indent <= 3 {
-            if let Some(opened) = fence_of(trimmed) {
-                fence = Some(opened);
-                out.push(None);
-                continue;
-            }
+        if let Some((ch, len)) = fence_of(content).filter(|_| indent_of(line) <= 3) {
+            fence = Some((ch, len, column));
+            out.push(None);
+            continue;
         }
-        let quoted = indent <= 3 && trimmed.starts_with('>');
+        let indent = indent_of(line);
+        let quoted = indent <= 3 && line.trim_start().starts_with('>');
         let indented_code = indent >= 4 || line.starts_with('\t');
         out.push((!quoted && !indented_code).then(|| line.to_string()));
     }
+    hide_lines_inside_code_spans(&mut out);
     out
+}
+
+/// Spaces before a line's text.
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// Where a line's content starts once a list marker (`- `, `* `, `+ `, `1. `, `1) `) is
+/// passed, and that content: a fence may open inside a list item.
+fn after_list_marker(line: &str) -> (usize, &str) {
+    let indent = indent_of(line);
+    let rest = &line[indent..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let marker = match rest.as_bytes().get(digits) {
+        Some(b'-' | b'*' | b'+') if digits == 0 => 1,
+        Some(b'.' | b')') if digits > 0 => digits + 1,
+        _ => 0,
+    };
+    if marker > 0 && rest[marker..].starts_with(' ') {
+        let content = rest[marker..].trim_start_matches(' ');
+        return (line.len() - content.len(), content);
+    }
+    (indent, rest)
+}
+
+/// Hides each line that starts inside an inline code span opened on an earlier line of the
+/// same paragraph (a span may run over line breaks; a blank line ends it).
+fn hide_lines_inside_code_spans(lines: &mut [Option<String>]) {
+    let mut start = 0;
+    while start < lines.len() {
+        let end = (start..lines.len())
+            .find(|&i| lines[i].as_deref().is_none_or(|l| l.trim().is_empty()))
+            .unwrap_or(lines.len());
+        if end > start + 1 {
+            let paragraph: Vec<&str> = lines[start..end]
+                .iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            let hidden = lines_starting_in_spans(&paragraph);
+            for i in hidden {
+                lines[start + i] = None;
+            }
+        }
+        start = end + 1;
+    }
+}
+
+/// Which lines of a paragraph (by index) start inside a code span.
+fn lines_starting_in_spans(paragraph: &[&str]) -> Vec<usize> {
+    let text = paragraph.join("\n");
+    let mut starts = Vec::new();
+    let mut at = 0;
+    for line in paragraph {
+        starts.push(at);
+        at += line.len() + 1;
+    }
+    let mut spans = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let run = bytes[i..].iter().take_while(|&&b| b == b'`').count();
+        match closing_run(&text, i + run, run) {
+            Some(close) => {
+                spans.push((i, close + run));
+                i = close + run;
+            }
+            None => i += run,
+        }
+    }
+    starts
+        .iter()
+        .enumerate()
+        .filter(|(_, &s)| spans.iter().any(|&(a, b)| a < s && s < b))
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// The start of the next run of exactly `len` backticks at or after `from`.
+fn closing_run(text: &str, from: usize, len: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        if bytes[i] == b'`' {
+            let run = bytes[i..].iter().take_while(|&&b| b == b'`').count();
+            if run == len {
+                return Some(i);
+            }
+            i += run;
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// The fence a line opens or closes: three or more backticks or tildes.
@@ -292,6 +391,9 @@ mod tests {
             "    @amd-bot review",
             "\t@amd-bot review",
             "`@amd-bot review`",
+            "see `this\n@amd-bot review` inline",
+            "- ```\n  @amd-bot review\n  ```",
+            "1. ```sh\n   @amd-bot ci-status\n   ```",
             "> @amd-bot review",
             "  > @amd-bot review",
             "<!-- @amd-bot review -->",
@@ -319,6 +421,20 @@ mod tests {
         assert_eq!(
             parsed("Looks good.\r\n@amd-bot ci-status\r\n"),
             command(CiStatus, "")
+        );
+        assert_eq!(
+            parsed("a lone ` backtick\n@amd-bot ci-status"),
+            command(CiStatus, ""),
+            "an unclosed backtick opens no span"
+        );
+        assert_eq!(
+            parsed("- ```\n  @amd-bot review\n  ```\n@amd-bot help"),
+            command(Help, "")
+        );
+        assert_eq!(
+            parsed("`code` then\n@amd-bot ci-status"),
+            command(CiStatus, ""),
+            "a span closed on its own line hides nothing after it"
         );
     }
 
@@ -405,5 +521,50 @@ mod tests {
             command(CiStatus, "")
         );
         assert_eq!(parse("@amd-bot ci-status", "other-bot"), None);
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use proptest::prelude::*;
+
+    use super::{parse, Parsed};
+
+    /// Comment text built from the pieces the grammar looks at, in any order, with
+    /// multi-byte characters next to them.
+    fn comment() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("@amd-bot".to_string()),
+                Just("@AMD-BOT:".to_string()),
+                Just("\n".to_string()),
+                Just("\r\n".to_string()),
+                Just("```".to_string()),
+                Just("~~~".to_string()),
+                Just("`".to_string()),
+                Just("<!--".to_string()),
+                Just("-->".to_string()),
+                Just("> ".to_string()),
+                Just("- ".to_string()),
+                Just("1. ".to_string()),
+                Just("    ".to_string()),
+                Just("\t".to_string()),
+                Just(" review-focus ".to_string()),
+                Just(" ci-status".to_string()),
+                Just("🚀é日".to_string()),
+                any::<char>().prop_map(String::from),
+            ],
+            0..30,
+        )
+        .prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn any_comment_parses_without_panicking_and_an_unknown_word_is_one_word(body in comment()) {
+            if let Some(Parsed::Unknown(word)) = parse(&body, "amd-bot") {
+                prop_assert!(!word.is_empty() && !word.chars().any(char::is_whitespace));
+            }
+        }
     }
 }
