@@ -18,9 +18,10 @@ use crate::report::watch::{
 pub const MAX_COMMENTS_PER_PASS: usize = 1000;
 
 /// Commands older than this are not acted on (a cursor restored from an old cache must not
-/// start yesterday's reviews); the listing never reaches further back than this either.
-pub fn max_command_age() -> Duration {
-    Duration::hours(24)
+/// start yesterday's reviews), unless `--since-hours` asks for a longer window; the listing
+/// never reaches further back either.
+pub fn max_command_age(now: DateTime<Utc>, window_start: DateTime<Utc>) -> Duration {
+    Duration::hours(24).max(now - window_start)
 }
 
 /// What a pass did, for its log line.
@@ -107,7 +108,8 @@ impl Watcher<'_> {
         window_start: DateTime<Utc>,
         stop: &dyn Fn() -> bool,
     ) -> Result<PassReport, PassError> {
-        let since = listing_start(state.cursor, window_start, now);
+        let max_age = max_command_age(now, window_start);
+        let since = listing_start(state.cursor, window_start, now - max_age);
         let comments = self
             .client
             .repo_comments_since(self.upstream, since, MAX_COMMENTS_PER_PASS)
@@ -134,7 +136,7 @@ impl Watcher<'_> {
             if state.cursor.is_some_and(|c| at <= c) {
                 continue;
             }
-            match self.handle(comment, state, now, &mut report).await {
+            match self.handle(comment, state, now, max_age, &mut report).await {
                 Handled::Done if !blocked => cursor = Some(at),
                 Handled::Done => {}
                 Handled::Later => {
@@ -158,6 +160,7 @@ impl Watcher<'_> {
         comment: &Comment,
         state: &mut WatchState,
         now: DateTime<Utc>,
+        max_age: Duration,
         report: &mut PassReport,
     ) -> Handled {
         if state.is_processed(comment.id) {
@@ -167,10 +170,11 @@ impl Watcher<'_> {
             return Handled::Done;
         };
         let created = comment.created_at.or(comment.updated_at);
-        if created.is_none_or(|t| now - t > max_command_age()) {
+        if created.is_none_or(|t| now - t > max_age) {
             tracing::info!(
-                "comment {} holds a command older than a day: not acted on",
-                comment.id
+                "comment {} holds a command older than {} hours: not acted on",
+                comment.id,
+                max_age.num_hours()
             );
             return Handled::Done;
         }
@@ -417,16 +421,15 @@ impl Watcher<'_> {
     }
 }
 
-/// Where a pass's listing starts: at the cursor, but never more than a day back (rounded to
-/// the hour, so the request stays the same, and conditional, within the hour).
+/// Where a pass's listing starts: at the cursor (else the window's start), but never before
+/// `oldest`, rounded down to the hour so the request stays the same, and conditional, within
+/// the hour.
 fn listing_start(
     cursor: Option<Cursor>,
     window_start: DateTime<Utc>,
-    now: DateTime<Utc>,
+    oldest: DateTime<Utc>,
 ) -> DateTime<Utc> {
-    let oldest = (now - max_command_age())
-        .duration_trunc(Duration::hours(1))
-        .unwrap_or(now - max_command_age());
+    let oldest = oldest.duration_trunc(Duration::hours(1)).unwrap_or(oldest);
     match cursor {
         Some(c) => c.updated_at.max(oldest),
         None => window_start.max(oldest),
@@ -492,22 +495,34 @@ mod tests {
     }
 
     #[test]
-    fn the_listing_starts_at_the_cursor_but_at_most_a_day_back_on_the_hour() {
+    fn the_listing_starts_at_the_cursor_but_at_most_a_day_or_the_window_back_on_the_hour() {
         let now: DateTime<Utc> = "2026-11-24T06:17:30Z".parse().unwrap();
         let window = now - Duration::hours(1);
-        assert_eq!(listing_start(None, window, now), window);
+        let oldest = now - max_command_age(now, window);
+        assert_eq!(listing_start(None, window, oldest), window);
         let recent = Cursor {
             updated_at: now - Duration::minutes(3),
             id: 9,
         };
-        assert_eq!(listing_start(Some(recent), window, now), recent.updated_at);
+        assert_eq!(
+            listing_start(Some(recent), window, oldest),
+            recent.updated_at
+        );
         let ancient = Cursor {
             updated_at: now - Duration::days(30),
             id: 9,
         };
         assert_eq!(
-            listing_start(Some(ancient), window, now),
+            listing_start(Some(ancient), window, oldest),
             "2026-11-23T06:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        // `--since-hours 48` reaches further back than a day.
+        let long = now - Duration::hours(48);
+        assert_eq!(max_command_age(now, long), Duration::hours(48));
+        let oldest = now - max_command_age(now, long);
+        assert_eq!(
+            listing_start(Some(ancient), long, oldest),
+            oldest.duration_trunc(Duration::hours(1)).unwrap()
         );
     }
 }

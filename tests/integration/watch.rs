@@ -440,6 +440,43 @@ fn without_a_cursor_a_one_shot_pass_looks_back_since_hours() {
     assert_eq!(dispatched(&fake).len(), 1);
 }
 
+#[test]
+fn an_old_cursor_starts_no_command_older_than_a_day_unless_since_hours_is_longer() {
+    // Written 30 hours ago and edited since: the listing returns it, its age stops it.
+    let mut old = comment(9001, MAINTAINER, "@amd-bot ci-status");
+    old["created_at"] = json!(ago(30 * 60));
+    old["updated_at"] = json!(ago(120));
+    let fake = fake_with(vec![old, comment(9002, MAINTAINER, "@amd-bot ci-status")]);
+    let checkout = Checkout::new(600, 3);
+    std::fs::create_dir_all(checkout.path().join(".state")).unwrap();
+    std::fs::write(
+        checkout.path().join(".state/last_check.json"),
+        json!({"processed_comment_ids": [], "cursor": {"updated_at": ago(3 * 24 * 60), "id": 1}})
+            .to_string(),
+    )
+    .unwrap();
+    let log = checkout.pass(&fake);
+    assert!(
+        log.contains("comment 9001 holds a command older than 24 hours"),
+        "{log}"
+    );
+    let sent: Vec<Value> = dispatched(&fake);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["client_payload"]["comment_id"], "9002");
+    let listing = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path.contains("/issues/comments?"))
+        .expect("a listing");
+    assert!(
+        listing.path.contains("%3A00%3A00Z"),
+        "a day back, on the hour: {}",
+        listing.path
+    );
+    Checkout::new(600, 3).pass_as(&fake, "bot-token-1234567890", &["--since-hours", "48"]);
+    assert_eq!(dispatched(&fake).len(), 2);
+}
+
 // ---- Failures ----
 
 #[test]
