@@ -83,6 +83,15 @@ enum Handled {
     Later,
 }
 
+/// The outcome of claiming a command.
+#[derive(Debug)]
+enum Claim {
+    /// This watcher owns it; its 🚀 (none in a dry run), to release if the action fails.
+    Owned(Option<ReactionId>),
+    /// Not ours to answer now.
+    Not(Handled),
+}
+
 /// Everything a pass needs; one per process.
 #[derive(Debug)]
 pub struct Watcher<'a> {
@@ -215,8 +224,7 @@ impl Watcher<'_> {
         parse(&comment.body, &self.login)
     }
 
-    /// Claims the command (taking over an abandoned claim), then acts on it if this watcher
-    /// owns it.
+    /// Claims the command, then acts on it if this watcher owns it.
     async fn claim_and_act(
         &self,
         comment: &Comment,
@@ -227,63 +235,15 @@ impl Watcher<'_> {
         report: &mut PassReport,
     ) -> Handled {
         let id = comment.id;
-        let reactions = match self.client.comment_reactions(self.upstream, id).await {
-            Ok(r) => r,
-            Err(e) => {
-                // The claim POST below decides ownership anyway.
-                tracing::warn!(
-                    "comment {id}: cannot read its reactions ({e}); treated as unclaimed"
-                );
-                Vec::new()
-            }
+        let rocket = match self.claim(id, now).await {
+            Claim::Owned(rocket) => rocket,
+            Claim::Not(handled) => return handled,
         };
-        let timeout = Duration::seconds(self.config.claim_timeout_secs as i64);
-        match claim_state(&seen(&reactions), &self.login, now, timeout) {
-            ClaimState::Answered | ClaimState::GivenUp => return Handled::Done,
-            ClaimState::InFlight => {
-                tracing::info!("comment {id}: claimed by another watcher, not answered yet");
-                return Handled::Later;
-            }
-            ClaimState::Abandoned(rocket) => {
-                tracing::info!(
-                    "comment {id}: taking over a claim older than {} s",
-                    timeout.num_seconds()
-                );
-                if let Err(e) = self
-                    .client
-                    .delete_comment_reaction(self.upstream, id, rocket)
-                    .await
-                {
-                    if !matches!(e, GithubError::NotFound { .. }) {
-                        tracing::warn!("comment {id}: cannot remove the abandoned claim ({e})");
-                        return Handled::Later;
-                    }
-                }
-            }
-            ClaimState::Unclaimed => {}
-        }
-        let rocket = match self
-            .client
-            .react_to_comment(self.upstream, id, &ReactionContent::Rocket)
-            .await
-        {
-            Ok(Some(posted)) if posted.created => Some(posted.reaction.id),
-            Ok(Some(_)) => {
-                tracing::info!("comment {id}: another watcher claimed it first");
-                return Handled::Later;
-            }
-            Ok(None) => None,
-            Err(e) => {
-                tracing::warn!("comment {id}: cannot claim it ({e}); next pass");
-                return Handled::Later;
-            }
-        };
-        let author = comment.author();
         let request = Request {
             parsed,
             pr: pr.get(),
             comment_id: id,
-            author,
+            author: comment.author(),
             login: &self.login,
             last_review: state.reviews.get(&pr.to_string()).copied(),
             now,
@@ -298,6 +258,63 @@ impl Watcher<'_> {
             Err(e) => {
                 self.failed(comment, parsed, pr, rocket, &e, state, report)
                     .await
+            }
+        }
+    }
+
+    /// The claim protocol: read the bot's reactions, take over an abandoned claim, post 🚀;
+    /// only a 201 makes this watcher the owner.
+    async fn claim(&self, id: CommentId, now: DateTime<Utc>) -> Claim {
+        let reactions = match self.client.comment_reactions(self.upstream, id).await {
+            Ok(r) => r,
+            Err(e) => {
+                // The claim POST below decides ownership anyway.
+                tracing::warn!(
+                    "comment {id}: cannot read its reactions ({e}); treated as unclaimed"
+                );
+                Vec::new()
+            }
+        };
+        let timeout = Duration::seconds(self.config.claim_timeout_secs as i64);
+        match claim_state(&seen(&reactions), &self.login, now, timeout) {
+            ClaimState::Answered | ClaimState::GivenUp => return Claim::Not(Handled::Done),
+            ClaimState::InFlight => {
+                tracing::info!("comment {id}: claimed by another watcher, not answered yet");
+                return Claim::Not(Handled::Later);
+            }
+            ClaimState::Abandoned(rocket) => {
+                tracing::info!(
+                    "comment {id}: taking over a claim older than {} s",
+                    timeout.num_seconds()
+                );
+                if let Err(e) = self
+                    .client
+                    .delete_comment_reaction(self.upstream, id, rocket)
+                    .await
+                {
+                    if !matches!(e, GithubError::NotFound { .. }) {
+                        tracing::warn!("comment {id}: cannot remove the abandoned claim ({e})");
+                        return Claim::Not(Handled::Later);
+                    }
+                }
+            }
+            ClaimState::Unclaimed => {}
+        }
+        match self
+            .client
+            .react_to_comment(self.upstream, id, &ReactionContent::Rocket)
+            .await
+        {
+            Ok(Some(posted)) if posted.created => Claim::Owned(Some(posted.reaction.id)),
+            Ok(Some(_)) => {
+                tracing::info!("comment {id}: another watcher claimed it first");
+                Claim::Not(Handled::Later)
+            }
+            // A dry run claims nothing and goes on as if it owned the command.
+            Ok(None) => Claim::Owned(None),
+            Err(e) => {
+                tracing::warn!("comment {id}: cannot claim it ({e}); next pass");
+                Claim::Not(Handled::Later)
             }
         }
     }
