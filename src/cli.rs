@@ -52,6 +52,8 @@ const IRRELEVANT_GLOBALS: &[(&str, &[&str])] = &[
     ("analyze-log", &["dry_run", "backend"]),
     ("config", &["dry_run", "format"]),
     ("completions", &["dry_run", "backend", "format"]),
+    // The watcher analyses nothing and prints no report (its log is its output).
+    ("watch", &["backend", "format"]),
 ];
 
 /// The help of the subcommand named in `args` (the process's arguments, program name first)
@@ -476,6 +478,13 @@ mod tests {
         assert!(
             monitor.contains("--dry-run") && monitor.contains("--backend"),
             "{monitor}"
+        );
+        let watch = help_of("watch");
+        assert!(
+            watch.contains("--dry-run")
+                && !watch.contains("--backend <")
+                && !watch.contains("--format <"),
+            "{watch}"
         );
         for args in [
             &[
