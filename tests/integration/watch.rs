@@ -323,6 +323,30 @@ fn a_token_of_another_account_stops_the_watcher_with_exit_2() {
     assert_eq!(read, ["/user"]);
 }
 
+#[test]
+fn the_token_is_bot_pat_before_gh_pat_and_none_stops_the_watcher_before_any_request() {
+    let fake = fake_with(vec![comment(9001, MAINTAINER, "@amd-bot ci-status")]);
+    let checkout = Checkout::new(600, 3);
+    let mut cmd = checkout.command(&fake, "other-token", &[]);
+    cmd.env("GH_PAT", "bot-token-1234567890");
+    let out = cmd.output().expect("run");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "BOT_PAT (someone-else) wins: {log}"
+    );
+    assert!(log.contains("\"someone-else\""), "{log}");
+    fake.reset_requests();
+    let mut cmd = checkout.command(&fake, "", &[]);
+    cmd.env_remove("BOT_PAT");
+    let out = cmd.output().expect("run");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{log}");
+    assert!(log.contains("no GitHub token"), "{log}");
+    assert!(fake.requests().is_empty());
+}
+
 // ---- Claims ----
 
 #[test]
