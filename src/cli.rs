@@ -52,6 +52,8 @@ const IRRELEVANT_GLOBALS: &[(&str, &[&str])] = &[
     ("analyze-log", &["dry_run", "backend"]),
     ("config", &["dry_run", "format"]),
     ("completions", &["dry_run", "backend", "format"]),
+    // The watcher analyses nothing and prints no report (its log is its output).
+    ("watch", &["backend", "format"]),
 ];
 
 /// The help of the subcommand named in `args` (the process's arguments, program name first)
@@ -123,7 +125,7 @@ pub enum Command {
     ReviewPr(ReviewPrArgs),
     /// Report a PR's CI status and whether its failures are its own.
     CiStatus(CiStatusArgs),
-    /// Watch comments for `@bot` commands and answer them (not built yet).
+    /// Watch comments for `@bot` commands and answer them.
     Watch(WatchArgs),
     /// Analyse a local job log offline (no network, no LLM): FILE or - for stdin.
     AnalyzeLog(AnalyzeLogArgs),
@@ -299,9 +301,9 @@ pub struct WatchArgs {
     /// Poll forever instead of one pass.
     #[arg(long)]
     pub daemon: bool,
-    /// Seconds between polls in daemon mode.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    pub poll_interval: u64,
+    /// Seconds between polls in daemon mode (±10 % jitter; fractions allowed).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub poll_interval: f64,
     #[command(flatten)]
     pub agent: AgentSwitch,
     #[command(flatten)]
@@ -481,6 +483,13 @@ mod tests {
             monitor.contains("--dry-run") && monitor.contains("--backend"),
             "{monitor}"
         );
+        let watch = help_of("watch");
+        assert!(
+            watch.contains("--dry-run")
+                && !watch.contains("--backend <")
+                && !watch.contains("--format <"),
+            "{watch}"
+        );
         for args in [
             &[
                 "sglang-bot",
@@ -513,7 +522,7 @@ mod tests {
         let Command::Watch(w) = parse(&["sglang-bot", "watch", "--bot-repo", "o/r"]) else {
             panic!("watch")
         };
-        assert_eq!((w.since_hours, w.daemon, w.poll_interval), (1, false, 30));
+        assert_eq!((w.since_hours, w.daemon, w.poll_interval), (1, false, 30.0));
         let Command::Watch(w) = parse(&[
             "sglang-bot",
             "watch",
@@ -527,7 +536,7 @@ mod tests {
         ]) else {
             panic!("watch")
         };
-        assert_eq!((w.since_hours, w.daemon, w.poll_interval), (3, true, 15));
+        assert_eq!((w.since_hours, w.daemon, w.poll_interval), (3, true, 15.0));
         assert_eq!(w.github.github_token.as_deref(), Some("t"));
 
         let Command::ReviewPr(r) = parse(&[

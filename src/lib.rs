@@ -28,6 +28,7 @@ mod run;
 pub mod state;
 pub mod summary;
 pub mod tracker;
+pub mod watch;
 pub mod workspace;
 
 pub use run::run;

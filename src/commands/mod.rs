@@ -21,6 +21,7 @@ pub mod monitor;
 mod pr_comment;
 mod pr_coverage;
 mod review_pr;
+mod watch;
 
 pub use crate::error::{UsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
@@ -61,6 +62,7 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
         }
         Command::CiStatus(args) => ci_status::run(args, &resolved.config, cli.global.format).await,
         Command::ReviewPr(args) => review_pr::run(args, &resolved.config, cli.global.format).await,
+        Command::Watch(args) => watch::run(args, &resolved.config).await,
         Command::Completions(args) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
@@ -69,7 +71,6 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
             crate::output::print(&String::from_utf8_lossy(&script))?;
             Ok(EXIT_OK)
         }
-        other => Err(UsageError(format!("{} is not implemented yet", other.name())).into()),
     }
 }
 

@@ -300,6 +300,16 @@ impl Default for CiStatusConfig {
 pub struct WatchConfig {
     /// Logins whose `@bot` commands are obeyed (compared case-insensitively, whole login).
     pub authorized_users: Vec<String>,
+    /// The account the watcher must run as (`GET /user`): its 🚀 is the claim every watcher
+    /// recognises, and `@login` is the trigger. Daemon and cron must share it.
+    pub bot_login: String,
+    /// A claim (the bot's 🚀) without an answer (👀) older than this belongs to a watcher that
+    /// died between claim and dispatch: another watcher takes it over.
+    pub claim_timeout_secs: u64,
+    /// Attempts at a command before the watcher gives up and says so on the PR.
+    pub max_attempts: u32,
+    /// At most one `review` per PR within this many minutes (a review is a long agent run).
+    pub review_cooldown_mins: u64,
 }
 
 impl Default for WatchConfig {
@@ -329,6 +339,10 @@ impl Default for WatchConfig {
         ];
         WatchConfig {
             authorized_users: users.iter().map(|u| u.to_string()).collect(),
+            bot_login: "amd-bot".into(),
+            claim_timeout_secs: 600,
+            max_attempts: 5,
+            review_cooldown_mins: 30,
         }
     }
 }
@@ -460,7 +474,49 @@ impl Config {
                 message: "must be from 1 to 90 days".into(),
             });
         }
-        Ok(())
+        self.watch.validate()
+    }
+}
+
+impl WatchConfig {
+    /// The watcher's own rules: a login GitHub could have, a claim timeout from a second to a
+    /// day, at least one attempt, a cooldown of at most a day.
+    fn validate(&self) -> Result<(), Invalid> {
+        let login_ok = !self.bot_login.is_empty()
+            && self.bot_login.len() <= 39
+            && self
+                .bot_login
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let rules: [(&'static str, bool, &str); 4] = [
+            (
+                "watch.bot_login",
+                login_ok,
+                "expected a GitHub login (letters, digits, '-', at most 39)",
+            ),
+            (
+                "watch.claim_timeout_secs",
+                (1..=86_400).contains(&self.claim_timeout_secs),
+                "must be from 1 to 86400 seconds",
+            ),
+            (
+                "watch.max_attempts",
+                (1..=100).contains(&self.max_attempts),
+                "must be from 1 to 100",
+            ),
+            (
+                "watch.review_cooldown_mins",
+                self.review_cooldown_mins <= 1440,
+                "must be at most 1440 minutes (0 turns it off)",
+            ),
+        ];
+        match rules.into_iter().find(|(_, ok, _)| !ok) {
+            Some((key, _, message)) => Err(Invalid {
+                key,
+                message: message.into(),
+            }),
+            None => Ok(()),
+        }
     }
 }
 
@@ -690,5 +746,52 @@ mod tests {
         assert_eq!(with(90), None);
         assert_eq!(with(0), Some("ci_status.lookback_days"));
         assert_eq!(with(91), Some("ci_status.lookback_days"));
+    }
+
+    #[test]
+    fn the_watchers_login_timeout_attempts_and_cooldown_are_checked() {
+        let with = |change: &dyn Fn(&mut WatchConfig)| {
+            let mut c = Config::default();
+            change(&mut c.watch);
+            c.validate().err().map(|e| e.key)
+        };
+        let d = Config::default().watch;
+        assert_eq!(
+            (
+                d.bot_login.as_str(),
+                d.claim_timeout_secs,
+                d.max_attempts,
+                d.review_cooldown_mins
+            ),
+            ("amd-bot", 600, 5, 30)
+        );
+        assert_eq!(with(&|_| {}), None);
+        assert_eq!(
+            with(&|w| w.bot_login = "x".repeat(40)),
+            Some("watch.bot_login")
+        );
+        assert_eq!(
+            with(&|w| w.bot_login = "amd bot".into()),
+            Some("watch.bot_login")
+        );
+        assert_eq!(
+            with(&|w| w.bot_login = String::new()),
+            Some("watch.bot_login")
+        );
+        assert_eq!(
+            with(&|w| w.claim_timeout_secs = 0),
+            Some("watch.claim_timeout_secs")
+        );
+        assert_eq!(with(&|w| w.claim_timeout_secs = 1), None);
+        assert_eq!(
+            with(&|w| w.claim_timeout_secs = 86_401),
+            Some("watch.claim_timeout_secs")
+        );
+        assert_eq!(with(&|w| w.max_attempts = 0), Some("watch.max_attempts"));
+        assert_eq!(with(&|w| w.review_cooldown_mins = 0), None);
+        assert_eq!(
+            with(&|w| w.review_cooldown_mins = 1441),
+            Some("watch.review_cooldown_mins")
+        );
     }
 }

@@ -351,19 +351,81 @@ impl Client {
         self.get_all(&path, None, whole).await
     }
 
-    /// Adds a reaction to a comment (GitHub answers 200 if it already exists): `watch` (#15)
-    /// claims a command with it.
+    /// Adds a reaction to a comment and says whether this call created it (201) or the same
+    /// account's reaction was already there (200): `watch` (#15) claims a command with 🚀, and
+    /// only the call that created it owns the command. Dry run: `None`.
     pub async fn react_to_comment(
         &self,
         repo: &RepoName,
         comment_id: CommentId,
         content: &ReactionContent,
+    ) -> Result<Option<PostedReaction>> {
+        let path = format!("/repos/{repo}/issues/comments/{comment_id}/reactions");
+        let answer = self
+            .write_answer::<Reaction>(
+                Method::POST,
+                &path,
+                Some(json!({ "content": content.as_str() })),
+                Idempotency::Safe,
+            )
+            .await?;
+        let Some((status, reaction)) = answer else {
+            return Ok(None);
+        };
+        let reaction = reaction.ok_or_else(|| super::GithubError::Decode {
+            method: "POST".into(),
+            path: path.clone(),
+            message: "a reaction POST answered no reaction".into(),
+        })?;
+        Ok(Some(PostedReaction {
+            created: status == http::StatusCode::CREATED,
+            reaction,
+        }))
+    }
+
+    /// Issue and PR comments of a whole repository updated at or after `since`, oldest update
+    /// first, at most `limit` (`watch` #15 reads new commands from a cursor; a pass that hits
+    /// the limit continues from its last comment next time).
+    pub async fn repo_comments_since(
+        &self,
+        repo: &RepoName,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Comment>> {
+        let path = format!(
+            "/repos/{repo}/issues/comments{}",
+            query(&[
+                ("sort", Some("updated".into())),
+                ("direction", Some("asc".into())),
+                (
+                    "since",
+                    Some(since.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+                ),
+                ("per_page", Some(PER_PAGE.to_string())),
+            ])
+        );
+        let items: Vec<serde_json::Value> = self.get_all(&path, Some(limit), whole).await?;
+        items
+            .iter()
+            .map(|item| super::wire::comment_from(item).map_err(|e| decode_error(&path, e)))
+            .collect()
+    }
+
+    /// Sends a `repository_dispatch` event to `repo` (GitHub answers 204): `watch` (#15)
+    /// starts the workflows that review a PR or report its CI status. Not repeated after a
+    /// lost answer (it would start a second run); the receiving workflows' concurrency
+    /// groups make a repeat harmless anyway.
+    pub async fn dispatch(
+        &self,
+        repo: &RepoName,
+        event_type: &str,
+        client_payload: &serde_json::Value,
     ) -> Result<()> {
         self.write::<serde_json::Value>(
             Method::POST,
-            &format!("/repos/{repo}/issues/comments/{comment_id}/reactions"),
-            Some(json!({ "content": content.as_str() })),
-            Idempotency::Safe,
+            &format!("/repos/{repo}/dispatches"),
+            Some(json!({ "event_type": event_type, "client_payload": client_payload })),
+            Idempotency::CreatesResource,
         )
         .await
         .map(drop)

@@ -441,6 +441,20 @@ impl Client {
         payload: Option<serde_json::Value>,
         idempotency: Idempotency,
     ) -> Result<Option<T>> {
+        self.write_answer(method, path, payload, idempotency)
+            .await
+            .map(|answer| answer.and_then(|(_, value)| value))
+    }
+
+    /// Like [`Client::write`], with the success status GitHub answered (201 and 200 mean
+    /// different things for a reaction); `None` only for a dry run.
+    pub(crate) async fn write_answer<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        payload: Option<serde_json::Value>,
+        idempotency: Idempotency,
+    ) -> Result<Option<(StatusCode, Option<T>)>> {
         let payload = payload.map(|mut p| {
             redact_strings(&mut p, self.redactor());
             p
@@ -512,9 +526,9 @@ impl Client {
         self.inner.counters.writes.fetch_add(1, Ordering::Relaxed);
         let answer = check(&method, path, answer)?;
         if answer.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
+            return Ok(Some((answer.status, None)));
         }
-        decode(&method, path, &answer.body).map(Some)
+        decode(&method, path, &answer.body).map(|value| Some((answer.status, Some(value))))
     }
 
     /// Sends a call with retries and reads the whole answer. GETs use the ETag cache.

@@ -148,6 +148,9 @@ pub struct Comment {
     pub body: String,
     pub user: Option<User>,
     pub html_url: String,
+    /// The API URL of the issue or PR it is on (`…/issues/N`): the watcher's only way to know
+    /// where a comment from the repository-wide listing belongs.
+    pub issue_url: String,
     pub author_association: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
@@ -169,6 +172,18 @@ pub struct Reaction {
     pub content: ReactionContent,
     #[serde(default)]
     pub user: Option<User>,
+    /// When it was added: a claim older than the timeout is taken over.
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A reaction POST's result: GitHub answers 201 when this call created the reaction and 200
+/// when the same account's reaction was already there, which is what makes 🚀 a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedReaction {
+    /// This call created it (201).
+    pub created: bool,
+    pub reaction: Reaction,
 }
 
 /// A git ref on a pull request (head or base).

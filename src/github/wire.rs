@@ -139,6 +139,8 @@ struct CommentWire {
     #[serde(default)]
     html_url: String,
     #[serde(default)]
+    issue_url: String,
+    #[serde(default)]
     author_association: Option<String>,
     #[serde(default)]
     created_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -157,6 +159,7 @@ pub(super) fn comment_from(value: &serde_json::Value) -> Result<Comment, serde_j
                 body: c.body.unwrap_or_default(),
                 user: c.user,
                 html_url: c.html_url,
+                issue_url: c.issue_url,
                 author_association: c.author_association,
                 created_at: c.created_at,
                 updated_at: c.updated_at,
@@ -172,6 +175,7 @@ impl From<octo::issues::Comment> for Comment {
             body: c.body.unwrap_or_default(),
             user: Some(c.user.into()),
             html_url: c.html_url.to_string(),
+            issue_url: c.issue_url.map(|u| u.to_string()).unwrap_or_default(),
             author_association: c.author_association.as_ref().map(spelled),
             created_at: Some(c.created_at),
             updated_at: c.updated_at,
@@ -389,6 +393,8 @@ mod tests {
                 assert!(ours
                     .iter()
                     .all(|c| c.id.get() > 0 && !c.author().is_empty()));
+                // The watcher finds a comment's PR from it (issue #15).
+                assert!(ours.iter().all(|c| c.issue_url.contains("/issues/")));
                 ours.len()
             }
             "issue-edit.json" => {
@@ -410,6 +416,8 @@ mod tests {
                 assert!(ours
                     .iter()
                     .all(|r| !matches!(r.content, ReactionContent::Unknown(_))));
+                // A claim's age is read from it (issue #15).
+                assert!(ours.iter().all(|r| r.created_at.is_some()));
                 ours.len()
             }
             "reaction-create-201.json" => {

@@ -328,6 +328,7 @@ mod tests {
                 kind: None,
             }),
             html_url: String::new(),
+            issue_url: String::new(),
             author_association: None,
             created_at: None,
             updated_at: None,

@@ -144,3 +144,9 @@ pub fn tracker_placeholder(display: &str) -> String {
         "{TRACKER_START}\n<!-- ci-failure-tracker-state:\n{{}}\n-->\n# {display} — Failure Tracker\n\n_Initializing… the first scan will populate this tracker._\n{TRACKER_END}\n"
     )
 }
+
+/// The hidden first line of the watcher's "could not run your command" reply on a PR, keyed
+/// by the command comment's id: the reply is posted once however many watchers gave up.
+pub fn watch_failed_marker(comment_id: crate::domain::CommentId) -> String {
+    format!("<!-- amd-bot-watch-failed: {comment_id} -->")
+}

@@ -30,6 +30,7 @@ pub mod tracker_merge;
 pub mod tracker_parts;
 pub mod tracker_render;
 pub mod tracker_state;
+pub mod watch;
 
 pub use block::{parse_blocks, render_block, JobAnalysis};
 pub use comment::{is_workflow_part, read_part, read_processed_ids, WorkflowReport};

@@ -224,14 +224,6 @@ fn token_precedence_prefers_bot_pat_and_skips_empty_values() {
 }
 
 #[test]
-fn unimplemented_commands_fail_with_exit_2_not_a_fake_success() {
-    // `watch` is the one command left (issue #15).
-    let out = Test::new().args(["watch", "--bot-repo", "o/r"]).status(2);
-    assert!(out.stderr.contains("not implemented yet"), "{out}");
-    assert!(out.stdout.is_empty(), "{out}");
-}
-
-#[test]
 fn the_command_list_marks_exactly_the_commands_not_built_yet() {
     let help = Test::new().args(["--help"]).success().stdout.clone();
     for cmd in SUBCOMMANDS {

@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     // Finding the day's issue; the analysis backends.
     &["daily_issue", "analysis"],
     // The monitor tick; the daily summary; the failure trackers.
-    &["monitor", "summary", "tracker"],
+    &["monitor", "summary", "tracker", "watch"],
     // The command line.
     &["cli"],
     // One file per subcommand.

@@ -27,4 +27,5 @@ mod review_pr;
 mod secrets;
 mod thirty_days;
 mod upstream;
+mod watch;
 mod workspace;

@@ -225,6 +225,50 @@ impl FakeGithub {
             .unwrap_or_default()
     }
 
+    /// The `repository_dispatch` events a repository received, in order, each
+    /// `{"event_type": …, "client_payload": …}` as sent.
+    pub fn dispatches(&self, repo: &str) -> Vec<serde_json::Value> {
+        let w = self.world.lock().expect("world lock");
+        w.repos
+            .get(repo)
+            .map(|r| r.dispatches.clone())
+            .unwrap_or_default()
+    }
+
+    /// The reactions on a comment, oldest first, each `(login, content)`.
+    pub fn reactions(&self, repo: &str, comment_id: u64) -> Vec<(String, String)> {
+        let w = self.world.lock().expect("world lock");
+        w.repos
+            .get(repo)
+            .and_then(|r| {
+                r.issues
+                    .iter()
+                    .flat_map(|i| i.comments.iter())
+                    .find(|c| c.id == comment_id)
+            })
+            .map(|c| {
+                c.reactions
+                    .iter()
+                    .map(|r| (r.user.clone(), r.content.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Changes a comment's body as its author would, moving its `updated_at` to now.
+    pub fn edit_comment(&self, repo: &str, comment_id: u64, body: &str) {
+        let mut w = self.world.lock().expect("world lock");
+        if let Some(c) = w.repos.get_mut(repo).and_then(|r| {
+            r.issues
+                .iter_mut()
+                .flat_map(|i| i.comments.iter_mut())
+                .find(|c| c.id == comment_id)
+        }) {
+            c.body = body.to_string();
+            c.updated_at = model::now_iso();
+        }
+    }
+
     /// The issues of a repository, in the order they were made.
     pub fn issues(&self, repo: &str) -> Vec<FakeIssue> {
         let w = self.world.lock().expect("world lock");

@@ -72,6 +72,8 @@ pub struct IssueState {
     pub comments: Vec<CommentState>,
     /// Who closed it (`null` while open, or when the scenario does not say).
     pub closed_by: Option<String>,
+    /// A pull request's conversation.
+    pub pull_request: bool,
 }
 
 /// A repository's live state.
@@ -81,6 +83,8 @@ pub struct RepoState {
     pub runs: Vec<(String, Run)>,
     pub issues: Vec<IssueState>,
     pub seed: Repo,
+    /// `repository_dispatch` events received (`{event_type, client_payload}`), in order.
+    pub dispatches: Vec<Value>,
 }
 
 /// Everything the fake knows.
@@ -111,6 +115,9 @@ pub struct World {
     /// The secondary rate limit, and when the writes it counts were accepted.
     pub secondary_limit: Option<crate::scenario::SecondaryLimit>,
     pub secondary_window: std::collections::VecDeque<std::time::Instant>,
+    pub barriers: Vec<crate::scenario::Barrier>,
+    /// Per barrier and path: the requests waiting, or `None` once released.
+    pub barrier_waits: BTreeMap<(usize, String), Option<Vec<tokio::sync::oneshot::Sender<()>>>>,
 }
 
 /// GitHub's timestamp format.
@@ -167,6 +174,8 @@ impl World {
             started: now_iso(),
             secondary_limit: None,
             secondary_window: std::collections::VecDeque::new(),
+            barriers: Vec::new(),
+            barrier_waits: BTreeMap::new(),
         };
         world.merge(scenario);
         world
@@ -188,6 +197,7 @@ impl World {
             self.messages_reply = reply;
         }
         self.messages_replies.extend(scenario.messages_replies);
+        self.barriers.extend(scenario.barriers);
         if scenario.base_dir.is_some() {
             self.base_dir = scenario.base_dir;
         }
@@ -202,13 +212,25 @@ impl World {
                 let comments = issue
                     .comments
                     .iter()
-                    .map(|c| CommentState {
-                        id: c.id.unwrap_or_else(|| self.fresh_id()),
-                        user: c.user.clone(),
-                        body: c.body.clone(),
-                        created_at: now.clone(),
-                        updated_at: now.clone(),
-                        reactions: Vec::new(),
+                    .map(|c| {
+                        let created_at = c.created_at.clone().unwrap_or_else(|| now.clone());
+                        CommentState {
+                            id: c.id.unwrap_or_else(|| self.fresh_id()),
+                            user: c.user.clone(),
+                            body: c.body.clone(),
+                            updated_at: c.updated_at.clone().unwrap_or_else(|| created_at.clone()),
+                            created_at,
+                            reactions: c
+                                .reactions
+                                .iter()
+                                .map(|r| ReactionState {
+                                    id: self.fresh_id(),
+                                    user: r.user.clone(),
+                                    content: r.content.clone(),
+                                    created_at: r.created_at.clone().unwrap_or_else(|| now.clone()),
+                                })
+                                .collect(),
+                        }
                     })
                     .collect();
                 issues.push(IssueState {
@@ -227,6 +249,7 @@ impl World {
                     searchable_from: Instant::now(),
                     comments,
                     closed_by: issue.closed_by.clone(),
+                    pull_request: issue.pull_request,
                 });
             }
             let state = self.repos.entry(name).or_default();
@@ -283,6 +306,39 @@ impl World {
         token
             .and_then(|t| self.tokens.get(t).cloned())
             .unwrap_or_else(|| self.default_login.clone())
+    }
+
+    /// Where a request stands at the barriers: `None` to go on now, or a receiver that fires
+    /// when enough requests like it arrived (a sender dropped at release fires it too).
+    pub fn barrier(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Option<(tokio::sync::oneshot::Receiver<()>, Duration)> {
+        let body = String::from_utf8_lossy(body);
+        let (index, barrier) = self.barriers.iter().enumerate().find(|(_, b)| {
+            (b.method == "*" || b.method.eq_ignore_ascii_case(method))
+                && regex::Regex::new(&b.path).is_ok_and(|re| re.is_match(path))
+                && b.body_contains
+                    .as_ref()
+                    .is_none_or(|t| body.contains(t.as_str()))
+        })?;
+        let parties = barrier.parties;
+        let timeout = Duration::from_millis(barrier.timeout_ms);
+        let waits = self
+            .barrier_waits
+            .entry((index, path.to_string()))
+            .or_insert_with(|| Some(Vec::new()));
+        let waiting = waits.as_mut()?;
+        if waiting.len() + 1 >= parties {
+            // The last party releases the others (dropping their senders wakes them).
+            *waits = None;
+            return None;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        waiting.push(tx);
+        Some((rx, timeout))
     }
 
     /// A job by id, with its run and workflow file.

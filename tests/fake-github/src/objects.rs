@@ -73,7 +73,13 @@ pub fn account(base: &str, login: &str, kind: &str) -> Value {
 
 /// A user, as `/user` and every `user` field show it.
 pub fn user(base: &str, login: &str) -> Value {
-    account(base, login, "User")
+    // GitHub Apps act as `name[bot]` accounts of type Bot.
+    let kind = if login.ends_with("[bot]") {
+        "Bot"
+    } else {
+        "User"
+    };
+    account(base, login, kind)
 }
 
 /// A repository as runs and pull requests embed it.
@@ -116,7 +122,7 @@ pub fn label(base: &str, repo: &str, name: &str) -> Value {
 pub fn issue(base: &str, repo: &str, i: &IssueState) -> Value {
     let api = format!("{base}/repos/{repo}/issues/{}", i.number);
     let closed = i.state == "closed";
-    json!({
+    let mut value = json!({
         "id": i.id,
         "node_id": node_id("I", i.id),
         "url": api,
@@ -146,7 +152,16 @@ pub fn issue(base: &str, repo: &str, i: &IssueState) -> Value {
         },
         "created_at": i.created_at,
         "updated_at": i.updated_at,
-    })
+    });
+    if i.pull_request {
+        value["pull_request"] = json!({
+            "url": format!("{base}/repos/{repo}/pulls/{}", i.number),
+            "html_url": format!("https://github.com/{repo}/pull/{}", i.number),
+            "diff_url": format!("https://github.com/{repo}/pull/{}.diff", i.number),
+            "patch_url": format!("https://github.com/{repo}/pull/{}.patch", i.number),
+        });
+    }
+    value
 }
 
 /// A comment as GitHub renders it.

@@ -29,6 +29,9 @@ pub struct Scenario {
     /// GitHub's secondary rate limit on content-creating requests, when set.
     #[serde(default)]
     pub secondary_limit: Option<SecondaryLimit>,
+    /// Requests held until another like them arrives.
+    #[serde(default)]
+    pub barriers: Vec<Barrier>,
     /// Where relative log file paths are resolved (set from the scenario file's folder).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -172,6 +175,10 @@ pub struct Issue {
     /// Who closed a closed issue (GitHub's `closed_by`); unset, `null`.
     #[serde(default)]
     pub closed_by: Option<String>,
+    /// The issue is a pull request's conversation (GitHub's issue view then carries a
+    /// `pull_request` object).
+    #[serde(default)]
+    pub pull_request: bool,
     #[serde(default)]
     pub comments: Vec<Comment>,
 }
@@ -184,6 +191,44 @@ pub struct Comment {
     pub id: Option<u64>,
     pub user: String,
     pub body: String,
+    /// RFC 3339; unset, when the scenario is loaded.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// RFC 3339; unset, the creation time.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+}
+
+/// A reaction as seeded on a comment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reaction {
+    pub user: String,
+    pub content: String,
+    /// RFC 3339; unset, when the scenario is loaded.
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+/// Holds the first request that matches until `parties` matching requests for the same path
+/// have arrived (or `timeout_ms` passed), then lets them all through at once: two clients'
+/// requests overlap for certain (a claim race between two watchers). Once per path.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Barrier {
+    #[serde(default = "any")]
+    pub method: String,
+    /// A regex searched in the path (without the query).
+    pub path: String,
+    /// Only requests whose body contains this text.
+    #[serde(default)]
+    pub body_contains: Option<String>,
+    #[serde(default = "two")]
+    pub parties: usize,
+    #[serde(default = "five_seconds")]
+    pub timeout_ms: u64,
 }
 
 /// A canned `/v1/messages` reply for requests whose body contains a string.
@@ -220,6 +265,9 @@ pub struct Fault {
     /// answer GitHub lost after doing the work.
     #[serde(default)]
     pub after_handling: bool,
+    /// Only requests whose body contains this text (e.g. one reaction's content).
+    #[serde(default)]
+    pub body_contains: Option<String>,
 }
 
 fn default_event() -> String {
@@ -239,6 +287,12 @@ fn any() -> String {
 }
 fn one() -> u32 {
     1
+}
+fn two() -> usize {
+    2
+}
+fn five_seconds() -> u64 {
+    5000
 }
 
 impl Scenario {

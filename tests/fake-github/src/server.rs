@@ -108,8 +108,17 @@ pub async fn handle(
         base: &base,
     };
 
+    // A barrier holds a request until another like it arrives (a race made certain).
+    let held = world
+        .lock()
+        .expect("world lock")
+        .barrier(method.as_str(), &path, &body);
+    if let Some((released, timeout)) = held {
+        let _ = tokio::time::timeout(timeout, released).await;
+    }
+
     // Faults first: they stand for GitHub misbehaving before any logic runs.
-    if let Some(f) = take_fault(&world, &method, &path_and_query) {
+    if let Some(f) = take_fault(&world, &method, &path_and_query, &body) {
         if f.after_handling {
             let _ = routes::route(&call).await;
             let status = f.status.unwrap_or(502);
@@ -239,14 +248,24 @@ pub async fn handle(
 }
 
 /// The first fault with requests left that matches, counted down by one.
-fn take_fault(world: &Mutex<World>, method: &Method, path_and_query: &str) -> Option<Fault> {
+fn take_fault(
+    world: &Mutex<World>,
+    method: &Method,
+    path_and_query: &str,
+    body: &[u8],
+) -> Option<Fault> {
     let mut w = world.lock().expect("world lock");
+    let body = String::from_utf8_lossy(body);
     w.faults.iter_mut().find_map(|(f, left)| {
         let method_ok = f.method == "*" || f.method.eq_ignore_ascii_case(method.as_str());
         let path_ok = Regex::new(&f.path)
             .map(|re| re.is_match(path_and_query))
             .unwrap_or(false);
-        (*left > 0 && method_ok && path_ok).then(|| {
+        let body_ok = f
+            .body_contains
+            .as_ref()
+            .is_none_or(|t| body.contains(t.as_str()));
+        (*left > 0 && method_ok && path_ok && body_ok).then(|| {
             *left -= 1;
             f.clone()
         })

@@ -16,6 +16,7 @@ pub(crate) fn route(call: &Call<'_>, repo: &str, seg: &[&str]) -> Answer {
     match seg {
         ["issues"] if *method == Method::GET => list(call, repo),
         ["issues"] if *method == Method::POST => create(call, repo),
+        ["issues", "comments"] if *method == Method::GET => list_repo_comments(call, repo),
         ["issues", n] if *method == Method::GET || *method == Method::PATCH => {
             get_or_edit(call, repo, n)
         }
@@ -59,6 +60,44 @@ fn list(call: &Call<'_>, repo: &str) -> Answer {
     )
 }
 
+/// `GET /repos/{repo}/issues/comments`: every issue and PR comment of the repository,
+/// `since` (updated at or after), sorted by `created` (default) or `updated`, `asc`
+/// (default) or `desc`, ties by id.
+fn list_repo_comments(call: &Call<'_>, repo: &str) -> Answer {
+    let w = call.world.lock().expect("world lock");
+    let Some(state) = w.repos.get(repo) else {
+        return not_found();
+    };
+    let q = call.query;
+    let by_updated = q.get("sort").is_some_and(|s| s == "updated");
+    let mut comments: Vec<(String, u64, Value)> = state
+        .issues
+        .iter()
+        .flat_map(|i| i.comments.iter().map(move |c| (i.number, c)))
+        .filter(|(_, c)| {
+            q.get("since")
+                .is_none_or(|t| c.updated_at.as_str() >= t.as_str())
+        })
+        .map(|(number, c)| {
+            let key = if by_updated {
+                &c.updated_at
+            } else {
+                &c.created_at
+            };
+            (
+                key.clone(),
+                c.id,
+                objects::comment(call.base, repo, number, c),
+            )
+        })
+        .collect();
+    comments.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    if q.get("direction").is_some_and(|d| d == "desc") {
+        comments.reverse();
+    }
+    Answer::Page(comments.into_iter().map(|(_, _, v)| v).collect(), None)
+}
+
 fn create(call: &Call<'_>, repo: &str) -> Answer {
     if let Some(err) = too_long(&call.body) {
         return err;
@@ -98,6 +137,7 @@ fn create(call: &Call<'_>, repo: &str) -> Answer {
         searchable_from: Instant::now() + search_lag,
         comments: Vec::new(),
         closed_by: None,
+        pull_request: false,
     };
     let value = objects::issue(call.base, repo, &issue);
     state.issues.push(issue);

@@ -93,6 +93,28 @@ fn repo_route(path: &str) -> Option<(String, Vec<&str>)> {
     Some((format!("{owner}/{name}"), segments.collect()))
 }
 
+/// `POST /repos/{repo}/dispatches`: a `repository_dispatch` event, kept for the test (204).
+/// GitHub refuses one without an `event_type`, or a `client_payload` that is not an object.
+fn dispatch(call: &Call<'_>, repo: &str) -> Answer {
+    let event_type = call.body_str("event_type").filter(|t| !t.is_empty());
+    let payload = call
+        .body
+        .get("client_payload")
+        .cloned()
+        .unwrap_or(json!({}));
+    if event_type.is_none() || !payload.is_object() {
+        return Answer::Status(StatusCode::UNPROCESSABLE_ENTITY, "Validation Failed");
+    }
+    let mut w = call.world.lock().expect("world lock");
+    let Some(state) = w.repos.get_mut(repo) else {
+        return not_found();
+    };
+    state
+        .dispatches
+        .push(json!({"event_type": event_type, "client_payload": payload}));
+    Answer::Empty(StatusCode::NO_CONTENT)
+}
+
 /// Answers one request.
 pub(crate) async fn route(call: &Call<'_>) -> Answer {
     match call.path {
@@ -124,7 +146,8 @@ pub(crate) async fn route(call: &Call<'_>) -> Answer {
     }
     match seg.first().copied() {
         Some("actions") => actions::route(call, &repo, &seg),
-        Some("issues") if seg.last() == Some(&"reactions") => reactions::route(call, &repo, &seg),
+        Some("issues") if seg.get(3) == Some(&"reactions") => reactions::route(call, &repo, &seg),
+        Some("dispatches") if *call.method == Method::POST => dispatch(call, &repo),
         Some("issues") => issues::route(call, &repo, &seg),
         Some("pulls" | "commits") => pulls::route(call, &repo, &seg),
         Some("contents") => pulls::contents(call, &repo, &seg[1..]),

@@ -12,8 +12,11 @@ const CONTENTS: &[&str] = &[
     "+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes",
 ];
 
-/// `/repos/{repo}/issues/comments/{id}/reactions`.
+/// `/repos/{repo}/issues/comments/{id}/reactions[/{reaction_id}]`.
 pub(crate) fn route(call: &Call<'_>, repo: &str, seg: &[&str]) -> Answer {
+    if let ["issues", "comments", id, "reactions", reaction] = seg {
+        return delete(call, repo, id, reaction);
+    }
     let ["issues", "comments", id, "reactions"] = seg else {
         return not_found();
     };
@@ -62,4 +65,27 @@ pub(crate) fn route(call: &Call<'_>, repo: &str, seg: &[&str]) -> Answer {
         }
         _ => Answer::Status(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed"),
     }
+}
+
+/// `DELETE …/reactions/{reaction_id}`: 204, or 404 when it is not there (any account may
+/// ask; GitHub lets only its author delete one, which the tests do not need).
+fn delete(call: &Call<'_>, repo: &str, id: &str, reaction: &str) -> Answer {
+    if *call.method != Method::DELETE {
+        return Answer::Status(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    }
+    let mut w = call.world.lock().expect("world lock");
+    let Some(c) = w.repos.get_mut(repo).and_then(|s| {
+        s.issues
+            .iter_mut()
+            .flat_map(|i| i.comments.iter_mut())
+            .find(|c| c.id.to_string() == id)
+    }) else {
+        return not_found();
+    };
+    let before = c.reactions.len();
+    c.reactions.retain(|r| r.id.to_string() != reaction);
+    if c.reactions.len() == before {
+        return not_found();
+    }
+    Answer::Empty(StatusCode::NO_CONTENT)
 }
