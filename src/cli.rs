@@ -127,6 +127,8 @@ pub enum Command {
     CiStatus(CiStatusArgs),
     /// Watch comments for `@bot` commands and answer them.
     Watch(WatchArgs),
+    /// Write the static dashboard: workflows × days, open failures, new and fixed today.
+    Dashboard(DashboardArgs),
     /// Analyse a local job log offline (no network, no LLM): FILE or - for stdin.
     AnalyzeLog(AnalyzeLogArgs),
     /// Print the effective configuration (secrets redacted) and where each value came from.
@@ -310,6 +312,19 @@ pub struct WatchArgs {
     pub github: GithubArgs,
 }
 
+/// Arguments of `dashboard`.
+#[derive(Debug, Clone, Args)]
+pub struct DashboardArgs {
+    /// Directory to write `index.html` and `data.json` into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Days in the grid, today included (1 to 90).
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=90))]
+    pub days: u32,
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
 /// Arguments of `analyze-log`.
 #[derive(Debug, Clone, Args)]
 pub struct AnalyzeLogArgs {
@@ -402,6 +417,7 @@ impl Command {
             Command::ReviewPr(a) => (Some(&a.github), Some(&a.agent)),
             Command::CiStatus(a) => (Some(&a.github), Some(&a.agent)),
             Command::Watch(a) => (Some(&a.github), Some(&a.agent)),
+            Command::Dashboard(a) => (Some(&a.github), None),
             Command::AnalyzeLog(_) | Command::Config(_) | Command::Completions(_) => (None, None),
         }
     }
@@ -426,6 +442,7 @@ impl Command {
             Command::ReviewPr(_) => "review-pr",
             Command::CiStatus(_) => "ci-status",
             Command::Watch(_) => "watch",
+            Command::Dashboard(_) => "dashboard",
             Command::AnalyzeLog(_) => "analyze-log",
             Command::Config(_) => "config",
             Command::Completions(_) => "completions",

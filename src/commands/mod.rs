@@ -14,6 +14,7 @@ mod backends;
 mod ci_status;
 mod config_cmd;
 mod daily_summary;
+mod dashboard;
 mod ensure_daily_issue;
 mod failure_tracker;
 mod log_input;
@@ -63,6 +64,7 @@ pub async fn execute(cli: &Cli, resolved: &Resolved) -> anyhow::Result<i32> {
         Command::CiStatus(args) => ci_status::run(args, &resolved.config, cli.global.format).await,
         Command::ReviewPr(args) => review_pr::run(args, &resolved.config, cli.global.format).await,
         Command::Watch(args) => watch::run(args, &resolved.config).await,
+        Command::Dashboard(args) => dashboard::run(args, &resolved.config).await,
         Command::Completions(args) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

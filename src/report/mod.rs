@@ -6,6 +6,7 @@ pub mod comment;
 pub mod coverage;
 pub mod cross;
 pub mod daily;
+pub mod dashboard;
 pub mod extract;
 pub mod located;
 pub mod markers;

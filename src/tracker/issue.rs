@@ -75,22 +75,14 @@ pub async fn find_or_create(
     login: &str,
     tracked: &TrackedWorkflow,
 ) -> Result<Found> {
-    let mut found = listed(client, repo, label, login, &tracked.title).await?;
-    if found.is_none() {
-        // A tracker the listing cannot see (another creator account, a removed label) is
-        // still continued, never duplicated; search lag only matters for our own creations,
-        // which the listing sees.
-        found = searched(client, repo, &tracked.title).await?;
-    }
-    if found.is_none() {
-        for old in &tracked.legacy_titles {
-            if let Some(issue) = searched(client, repo, old).await? {
-                rename(client, repo, &issue, &tracked.title).await;
-                found = Some(issue);
-                break;
-            }
+    let found = match lookup(client, repo, label, login, tracked).await? {
+        Some((issue, true)) => {
+            rename(client, repo, &issue, &tracked.title).await;
+            Some(issue)
         }
-    }
+        Some((issue, false)) => Some(issue),
+        None => None,
+    };
     let number = match found {
         Some(issue) => issue.number,
         None => {
@@ -117,6 +109,53 @@ pub async fn find_or_create(
         .await
         .with_context(|| format!("cannot read tracker {repo}#{number}"))?;
     Ok(Found::Existing(Box::new(issue)))
+}
+
+/// The workflow's tracker without writing anything (the dashboard reads it): by its title,
+/// then a legacy title; `None` when there is none yet. Read again by number, so the body is
+/// current.
+pub async fn find(
+    client: &Client,
+    repo: &RepoName,
+    label: &str,
+    login: &str,
+    tracked: &TrackedWorkflow,
+) -> Result<Option<Issue>> {
+    let Some((issue, _)) = lookup(client, repo, label, login, tracked).await? else {
+        return Ok(None);
+    };
+    let number = issue.number;
+    let issue = client
+        .issue(repo, number)
+        .await
+        .with_context(|| format!("cannot read tracker {repo}#{number}"))?;
+    Ok(Some(issue))
+}
+
+/// The tracker by its title (listed, else searched), else by a legacy title (`true`: the
+/// caller may rename it).
+async fn lookup(
+    client: &Client,
+    repo: &RepoName,
+    label: &str,
+    login: &str,
+    tracked: &TrackedWorkflow,
+) -> Result<Option<(Issue, bool)>> {
+    if let Some(issue) = listed(client, repo, label, login, &tracked.title).await? {
+        return Ok(Some((issue, false)));
+    }
+    // A tracker the listing cannot see (another creator account, a removed label) is still
+    // continued, never duplicated; search lag only matters for our own creations, which the
+    // listing sees.
+    if let Some(issue) = searched(client, repo, &tracked.title).await? {
+        return Ok(Some((issue, false)));
+    }
+    for old in &tracked.legacy_titles {
+        if let Some(issue) = searched(client, repo, old).await? {
+            return Ok(Some((issue, true)));
+        }
+    }
+    Ok(None)
 }
 
 /// After creating a tracker, the lowest-numbered one with the title wins (a concurrent run

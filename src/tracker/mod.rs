@@ -7,6 +7,7 @@
 //! backend chain, whose builtin reader is deterministic.
 
 pub mod issue;
+pub mod read;
 pub mod write;
 
 use anyhow::{Context, Result};

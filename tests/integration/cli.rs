@@ -11,6 +11,7 @@ const SUBCOMMANDS: &[&str] = &[
     "review-pr",
     "ci-status",
     "watch",
+    "dashboard",
     "analyze-log",
     "config",
     "completions",

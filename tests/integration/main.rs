@@ -14,6 +14,7 @@ mod cli;
 mod config;
 mod daily_issue;
 mod daily_summary;
+mod dashboard;
 mod deployment;
 mod failure_tracker;
 mod github_client;
