@@ -109,9 +109,20 @@ fn five_days() -> FakeGithub {
     fake
 }
 
+/// The dashboard's configuration: the trackers also include the nightly one, which the
+/// original bot wrote (seeded by [`five_days`]; no run of ours touched it).
+const DASHBOARD_TRACKERS: &str = "[[tracker.workflows]]\nfile = \"pr-test-amd.yml\"\ntitle = \"[Failure Tracker] PR Test (AMD)\"\ndisplay = \"PR Test (AMD)\"\n\n[[tracker.workflows]]\nfile = \"nightly-test-amd.yml\"\ntitle = \"[Failure Tracker] Nightly Test (AMD)\"\ndisplay = \"Nightly Test (AMD)\"\n";
+
+/// A nightly tracker in the original bot's format: no scan log, no fail days.
+const ORIGINAL_TRACKER: &str = "<!-- ci-failure-tracker:start -->\n<!-- ci-failure-tracker-state:\n{\n\"test/registered/test_night.py::TestNight.test_old\": {\n\"test_file\": \"test/registered/test_night.py\",\n\"test_function\": \"TestNight.test_old\",\n\"cluster\": \"HIP OOM\",\n\"error\": \"RuntimeError: HIP out of memory\",\n\"status\": \"recurring\",\n\"job_url\": \"https://github.com/sgl-project/sglang/actions/runs/1/job/123\",\n\"job_id\": \"123\",\n\"last_seen\": \"2026-11-24\",\n\"first_seen\": \"2026-11-02\"\n},\n\"test/registered/test_night.py::TestNight.test_gone\": {\n\"test_file\": \"test/registered/test_night.py\",\n\"test_function\": \"TestNight.test_gone\",\n\"last_seen\": \"2026-11-12\",\n\"first_seen\": \"2026-11-10\"\n}\n}\n-->\n# Nightly Test (AMD) — Failure Tracker\n<!-- ci-failure-tracker:end -->";
+
 fn dashboard(fake: &FakeGithub) -> (PathBuf, Dashboard, String) {
     // `.0` is gone once this returns (the harness's directory): read what you need here.
     let out = bot(fake, "2026-11-24T07:00:00Z")
+        .file(
+            "sglang-bot.toml",
+            &format!("{CONFIG}\n{DASHBOARD_TRACKERS}"),
+        )
         .args(["dashboard", "--out", "site", "--days", "5"])
         .success();
     let dir = out.dir.join("site");
