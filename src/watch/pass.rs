@@ -9,8 +9,8 @@ use crate::github::models::{Comment, Reaction};
 use crate::github::{Client, GithubError};
 use crate::report::markers::watch_failed_marker;
 use crate::report::watch::{
-    action_for, claim_state, failure_reply, parse, Action, ClaimState, Parsed, Request,
-    SeenReaction,
+    action_for, claim_state, failure_reply, parse, Action, ClaimState, CommandKind, Parsed,
+    Request, SeenReaction,
 };
 
 /// Most comments one pass reads; a busier window is continued by the next pass from where
@@ -239,15 +239,24 @@ impl Watcher<'_> {
             Claim::Owned(rocket) => rocket,
             Claim::Not(handled) => return handled,
         };
+        let cooldown = Duration::minutes(self.config.review_cooldown_mins as i64);
+        let last_review = match is_review(parsed) {
+            true => {
+                let here = state.reviews.get(&pr.to_string()).copied();
+                let anywhere = self.review_answered_on_github(pr, id, now, cooldown).await;
+                here.max(anywhere)
+            }
+            false => None,
+        };
         let request = Request {
             parsed,
             pr: pr.get(),
             comment_id: id,
             author: comment.author(),
             login: &self.login,
-            last_review: state.reviews.get(&pr.to_string()).copied(),
+            last_review,
             now,
-            review_cooldown: Duration::minutes(self.config.review_cooldown_mins as i64),
+            review_cooldown: cooldown,
         };
         let action = action_for(&request);
         match self.act(&action, pr).await {
@@ -260,6 +269,42 @@ impl Watcher<'_> {
                     .await
             }
         }
+    }
+
+    /// When another review command on the PR was answered (the bot's 👀) within the cooldown,
+    /// by any watcher: the daemon and the cron fallback keep separate local state, so the
+    /// cooldown is read from GitHub, where both leave their answers. Errors count as none.
+    async fn review_answered_on_github(
+        &self,
+        pr: IssueNumber,
+        current: CommentId,
+        now: DateTime<Utc>,
+        cooldown: Duration,
+    ) -> Option<DateTime<Utc>> {
+        let comments = match self.client.comments(self.upstream, pr).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!("PR #{pr}: cannot read its comments for the review cooldown ({e})");
+                return None;
+            }
+        };
+        let mut recent: Vec<&Comment> = comments
+            .iter()
+            .filter(|c| c.id != current)
+            .filter(|c| c.created_at.is_some_and(|t| t + cooldown > now && t <= now))
+            .filter(|c| self.command_of(c).as_ref().is_some_and(is_review))
+            .collect();
+        recent.sort_by_key(|c| std::cmp::Reverse(c.created_at));
+        let timeout = Duration::seconds(self.config.claim_timeout_secs as i64);
+        for c in recent {
+            let Ok(reactions) = self.client.comment_reactions(self.upstream, c.id).await else {
+                continue;
+            };
+            if claim_state(&seen(&reactions), &self.login, now, timeout) == ClaimState::Answered {
+                return c.created_at;
+            }
+        }
+        None
     }
 
     /// The claim protocol: read the bot's reactions, take over an abandoned claim, post 🚀;
@@ -467,6 +512,17 @@ fn pr_number(issue_url: &str) -> Option<IssueNumber> {
     let ok = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
     ok.then(|| digits.parse().ok().map(IssueNumber::new))
         .flatten()
+}
+
+/// Whether a parsed command starts a review (the cooldown counts these).
+fn is_review(parsed: &Parsed) -> bool {
+    matches!(
+        parsed,
+        Parsed::Command {
+            kind: CommandKind::Review | CommandKind::ReviewFocus,
+            ..
+        }
+    )
 }
 
 fn seen(reactions: &[Reaction]) -> Vec<SeenReaction> {

@@ -106,6 +106,13 @@ fn five_days() -> FakeGithub {
             .args(["failure-tracker", "--date", &date(d)])
             .success();
     }
+    fake.add(
+        serde_json::from_value(json!({"repos": {UPSTREAM: {"issues": [{
+            "number": 900, "title": "[Failure Tracker] Nightly Test (AMD)", "user": "amd-bot",
+            "labels": ["ci-failure-tracker"], "body": ORIGINAL_TRACKER
+        }]}}}))
+        .unwrap(),
+    );
     fake
 }
 
@@ -199,10 +206,20 @@ fn the_grid_streaks_and_todays_changes_come_from_what_the_bot_wrote() {
         (1, 1),
         "fails 20, 22, passes 23, fails 24: {open:?}"
     );
-    assert!(
-        data.new_today.is_empty(),
-        "the tracker watches the PR workflow only: {:?}",
-        data.new_today
+    assert!(data.new_today.is_empty(), "{:?}", data.new_today);
+    // The original bot's tracker: its latest failure is open (one day known), the old one not.
+    let night: Vec<&str> = data
+        .clusters
+        .iter()
+        .flat_map(|c| c.failures.iter())
+        .filter(|f| f.workflow == NIGHTLY)
+        .map(|f| f.test.as_str())
+        .collect();
+    assert_eq!(
+        night,
+        ["test/registered/test_night.py::TestNight.test_old"],
+        "{:?}",
+        data.clusters
     );
 
     assert!(page.len() < 300 * 1024);

@@ -246,6 +246,32 @@ fn a_second_review_of_a_pr_within_the_cooldown_gets_a_one_line_reply() {
 }
 
 #[test]
+fn the_cooldown_holds_across_watchers_that_keep_separate_state() {
+    let fake = fake_with(vec![comment(9001, MAINTAINER, "@amd-bot review")]);
+    // The daemon answers the first review from its own folder…
+    Checkout::new(600, 3).pass(&fake);
+    assert_eq!(dispatched(&fake).len(), 1);
+    // …then a second review arrives and the cron, with a fresh state, sees it first.
+    fake.add(scenario(json!({"repos": {UPSTREAM: {"issues": [{
+        "number": PR, "title": "Fix ROCm kernels", "user": "contributor", "pull_request": true,
+        "comments": [comment(9002, "bingxche", "@amd-bot review")]
+    }]}}})));
+    Checkout::new(600, 3).pass(&fake);
+    assert_eq!(
+        dispatched(&fake).len(),
+        1,
+        "no second review within the cooldown"
+    );
+    let replies = replies(&fake);
+    assert!(
+        replies
+            .iter()
+            .any(|r| r.starts_with("`@amd-bot review` skipped")),
+        "{replies:?}"
+    );
+}
+
+#[test]
 fn help_and_unknown_commands_get_one_reply_each_and_no_dispatch() {
     let fake = fake_with(vec![
         comment(9001, MAINTAINER, "@amd-bot help"),
