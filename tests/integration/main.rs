@@ -26,4 +26,5 @@ mod review_pr;
 mod secrets;
 mod thirty_days;
 mod upstream;
+mod where_and_since;
 mod workspace;
