@@ -75,6 +75,13 @@ fn failed_tests_and_evidence_link_to_their_line_in_githubs_log_viewer_and_the_fa
         )),
         "{block}"
     );
+    // One file failed, for one reason: the why-line says so under the category.
+    assert!(
+        block.contains(
+            "- **Category**: test failure\n- **In one line**: 1 file failed: 1 assertion\n"
+        ),
+        "{block}"
+    );
     // Step 4 starts at L4 (`##[group]Run docker exec …`): the FAILED line L7 is its line 4,
     // the assertion L6 its line 3.
     assert!(

@@ -315,6 +315,8 @@ impl Analyzer {
             &self.steps,
             collected.fatal.as_ref(),
         );
+        let why = crate::why::why_line(&failed_tests);
+        verdict.category = crate::why::settle_category(verdict.category, why.as_ref());
         if self.bytes == 0 {
             verdict.category = crate::Category::Empty;
             verdict.reason = "the log is empty: nothing to analyse".into();
@@ -348,6 +350,7 @@ impl Analyzer {
             error_context: self.error_context,
             cut_lines,
             run_sections: self.run_sections,
+            why: why.map(|w| w.text),
         }
     }
 

@@ -20,6 +20,7 @@ mod signature;
 pub mod steplink;
 mod tests_parse;
 pub mod text;
+mod why;
 
 use serde::{Deserialize, Serialize};
 
@@ -104,6 +105,11 @@ pub struct LogAnalysis {
     /// step, so a line can be linked as `#step:N:L` ([`StepMap`]); absent from older output.
     #[serde(default)]
     pub run_sections: Vec<RunSection>,
+    /// Why the job failed, in one line, when tests failed: each failed file's cause counted
+    /// (`3 files failed: 1 accuracy assertion, 1 timeout, 1 HIP error`); absent from older
+    /// output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 /// A `##[group]Run …` section: the output of one step (or of one step of a composite action).

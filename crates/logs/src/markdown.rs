@@ -99,6 +99,10 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
 
     out.push_str("### Failure Summary\n\n");
     out.push_str(&format!("- **Category**: {}\n", a.category.label()));
+    if let Some(why) = &a.why {
+        // Our words and counts only (exception names are identifiers): plain text.
+        out.push_str(&format!("- **In one line**: {why}\n"));
+    }
     out.push_str(&format!("- **Why**: {}\n", code(&a.reason, false)));
     if let Some(step) = a.failing_step() {
         out.push_str(&failing_step_line(step, &links));
