@@ -124,6 +124,11 @@ pub fn render_line(range: &SinceRange, run_url: &str) -> String {
                 range.first_red.sha
             )
         }
+        None if range.failing_runs == 1 && !range.cut => format!(
+            "failing in its only run in the history, {} ({}); no earlier run of this job was found",
+            range.since,
+            run(&range.first_red)
+        ),
         None if range.cut => format!(
             "failing in all {} runs read since {}, first red {}; older runs were not read (history request budget)",
             range.failing_runs,
@@ -283,6 +288,15 @@ mod tests {
         assert_eq!(
             render_line(&range, "https://github.com/o/r/actions/runs/4"),
             "**Since when**: last green [run 2](https://github.com/o/r/actions/runs/2) (`2222222`), first red [run 4](https://github.com/o/r/actions/runs/4) (`4444444`): [3 commits between them](https://github.com/o/r/compare/2222222222222222222222222222222222222222...4444444444444444444444444444444444444444)"
+        );
+    }
+
+    #[test]
+    fn a_job_with_no_earlier_run_says_so_in_the_singular() {
+        let range = walk(point(4, '4'), "2026-11-24", &[]);
+        assert_eq!(
+            render_line(&range, "https://github.com/o/r/actions/runs/4"),
+            "**Since when**: failing in its only run in the history, 2026-11-24 ([run 4](https://github.com/o/r/actions/runs/4) (`4444444`)); no earlier run of this job was found"
         );
     }
 
