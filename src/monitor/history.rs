@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::context::TickContext;
-use crate::domain::{Conclusion, JobId, RunId, RunStatus};
-use crate::github::models::{Job, WorkflowRun};
+use crate::domain::{Conclusion, JobId, RepoName, RunId, RunStatus, SignatureKey};
+use crate::github::models::{Comment, Job, WorkflowRun};
 use crate::github::RunFilter;
 use crate::report::since::{self, HistoryRun, JobOutcome, RunPoint, SinceRange};
 use crate::report::JobAnalysis;
@@ -52,12 +52,18 @@ impl HistoryBudget {
     }
 }
 
-/// What one workflow's walk reads, each run's jobs once.
+/// The signature keys each job's saved report holds, for one day's issue.
+type DayReports = HashMap<JobId, Vec<SignatureKey>>;
+
+/// What one workflow's walk reads, each run's jobs and each day's reports once.
 struct Walk<'t, 'a> {
     tick: &'t TickContext<'a>,
+    workflow: String,
     /// The history, newest first.
     runs: Vec<WorkflowRun>,
     jobs: HashMap<RunId, Vec<Job>>,
+    /// The bot's reports by day (`None`: that day's issue could not be read).
+    reports: HashMap<String, Option<DayReports>>,
     /// Requests this workflow spent.
     spent: usize,
 }
@@ -80,7 +86,9 @@ pub(super) async fn attach(
     walk.jobs.extend(listed);
     for analysis in analyses.iter_mut() {
         if let Some(run) = reported.get(&analysis.job_id) {
-            analysis.since = walk.range(run, &analysis.job_name).await;
+            analysis.since = walk
+                .range(run, &analysis.job_name, &analysis.signatures)
+                .await;
         }
     }
     tracing::info!(
@@ -108,8 +116,10 @@ impl<'t, 'a> Walk<'t, 'a> {
         match tick.client.workflow_runs(repo, workflow, &filter).await {
             Ok(runs) => Some(Walk {
                 tick,
+                workflow: workflow.to_string(),
                 runs,
                 jobs: HashMap::new(),
+                reports: HashMap::new(),
                 spent: 1,
             }),
             Err(e) => {
@@ -119,8 +129,14 @@ impl<'t, 'a> Walk<'t, 'a> {
         }
     }
 
-    /// Since when `job_name` fails, walking back from `run`.
-    async fn range(&mut self, run: &WorkflowRun, job_name: &str) -> Option<SinceRange> {
+    /// Since when `job_name` fails, walking back from `run`, and since when each of its
+    /// failures (`keys`) is seen when that is later.
+    async fn range(
+        &mut self,
+        run: &WorkflowRun,
+        job_name: &str,
+        keys: &[SignatureKey],
+    ) -> Option<SinceRange> {
         let reported = RunPoint {
             run: run.id,
             sha: run.head_sha.clone()?,
@@ -139,36 +155,48 @@ impl<'t, 'a> Walk<'t, 'a> {
             let Some(sha) = r.head_sha.clone() else {
                 continue;
             };
-            let Some(outcome) = self.outcome(r, job_name).await else {
+            let Some((outcome, job)) = self.outcome(r, job_name).await else {
                 cut = true;
                 break;
+            };
+            let signatures = match (outcome, job) {
+                (JobOutcome::Failed, Some(job)) if !keys.is_empty() => {
+                    self.saved_signatures(r, job).await
+                }
+                _ => None,
             };
             seen.push(HistoryRun {
                 point: RunPoint { run: r.id, sha },
                 day: day(r),
                 outcome,
+                signatures,
             });
             if outcome == JobOutcome::Passed {
                 break;
             }
         }
-        let mut range = since::walk(reported, &day(run), &seen);
+        let mut range = since::walk(reported.clone(), &day(run), &seen);
         range.cut = cut && range.last_green.is_none();
+        range.signatures = since::signature_ranges(keys, &range, &reported, &seen);
         if let Some(green) = range.last_green.clone() {
             range.commits = self.commits(&green, &range.first_red).await;
         }
         Some(range)
     }
 
-    /// How `job_name` ended in `run`; `None` when its jobs cannot be read (no budget left,
-    /// or an error).
-    async fn outcome(&mut self, run: &WorkflowRun, job_name: &str) -> Option<JobOutcome> {
+    /// How `job_name` ended in `run`, and the job's id there; `None` when its jobs cannot be
+    /// read (no budget left, or an error).
+    async fn outcome(
+        &mut self,
+        run: &WorkflowRun,
+        job_name: &str,
+    ) -> Option<(JobOutcome, Option<JobId>)> {
         if run
             .status
             .as_ref()
             .is_some_and(|s| *s != RunStatus::Completed)
         {
-            return Some(JobOutcome::Silent);
+            return Some((JobOutcome::Silent, None));
         }
         if !self.jobs.contains_key(&run.id) {
             if !self.tick.history.take() {
@@ -187,11 +215,97 @@ impl<'t, 'a> Walk<'t, 'a> {
             }
         }
         let job = self.jobs.get(&run.id)?.iter().find(|j| j.name == job_name);
-        Some(match job.and_then(|j| j.conclusion.as_ref()) {
+        let outcome = match job.and_then(|j| j.conclusion.as_ref()) {
             Some(Conclusion::Success) => JobOutcome::Passed,
             Some(Conclusion::Failure | Conclusion::TimedOut) => JobOutcome::Failed,
             _ => JobOutcome::Silent,
-        })
+        };
+        Some((outcome, job.map(|j| j.id)))
+    }
+
+    /// The signature keys the bot saved for `job` of `run`: from the day's issue of the run,
+    /// else the next day's (a run finishing after midnight is reported then). `None` when
+    /// neither report could be read or holds none.
+    async fn saved_signatures(
+        &mut self,
+        run: &WorkflowRun,
+        job: JobId,
+    ) -> Option<Vec<SignatureKey>> {
+        let first = run.created_at.date_naive();
+        for date in [Some(first), first.succ_opt()].into_iter().flatten() {
+            let day = date.format("%Y-%m-%d").to_string();
+            let keys = self.day_reports(&day).await.and_then(|r| r.get(&job));
+            if let Some(keys) = keys.filter(|k| !k.is_empty()) {
+                return Some(keys.clone());
+            }
+        }
+        None
+    }
+
+    /// The bot's reports of this workflow on `day`'s issue, read once per walk.
+    async fn day_reports(&mut self, day: &str) -> Option<&DayReports> {
+        if !self.reports.contains_key(day) {
+            let loaded = self.load_reports(day).await;
+            self.reports.insert(day.to_string(), loaded);
+        }
+        self.reports.get(day)?.as_ref()
+    }
+
+    /// Today's and yesterday's issues were read at the tick's start; an older day's costs a
+    /// listing of the day's issues and one of its comments.
+    async fn load_reports(&mut self, day: &str) -> Option<DayReports> {
+        let tick = self.tick;
+        let login = tick.login.as_deref()?;
+        let repo = tick.config.github.bot_repo.as_ref()?;
+        let yesterday = (tick.now - chrono::Duration::days(1))
+            .format("%Y-%m-%d")
+            .to_string();
+        let read;
+        let comments = if day == tick.date {
+            &tick.today.comments
+        } else if let (true, Some(view)) = (day == yesterday, &tick.yesterday) {
+            &view.comments
+        } else {
+            read = self.read_day(repo, day).await?;
+            &read
+        };
+        let located = super::publish::locate(comments, login, &self.workflow);
+        Some(
+            located
+                .recovered
+                .into_iter()
+                .map(|a| (a.job_id, a.signatures))
+                .collect(),
+        )
+    }
+
+    /// The bot's comments on `day`'s issue (none when there is no such issue).
+    async fn read_day(&mut self, repo: &RepoName, day: &str) -> Option<Vec<Comment>> {
+        let client = self.tick.client;
+        if !self.tick.history.take() {
+            return None;
+        }
+        self.spent += 1;
+        let label = &self.tick.config.monitor.daily_label;
+        let issue = match crate::daily_issue::find_past(client, repo, label, day).await {
+            Ok(Some(issue)) => issue,
+            Ok(None) => return Some(Vec::new()),
+            Err(e) => {
+                tracing::warn!("cannot look up the daily issue of {day}: {e:#}");
+                return None;
+            }
+        };
+        if !self.tick.history.take() {
+            return None;
+        }
+        self.spent += 1;
+        match client.comments(repo, issue.number).await {
+            Ok(comments) => Some(comments),
+            Err(e) => {
+                tracing::warn!("cannot read the comments of #{}: {e}", issue.number);
+                None
+            }
+        }
     }
 
     /// Commits in `red` that `green` lacks; `None` without budget or on an error.

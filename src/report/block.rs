@@ -551,6 +551,7 @@ mod tests {
             failing_runs: 2,
             since: "2026-11-22".into(),
             cut: false,
+            signatures: Vec::new(),
         });
         let rendered = render_block(&j);
         // The job's own marker is unchanged (older readers still match it); the range is

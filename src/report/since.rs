@@ -10,7 +10,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::markers::SINCE_MARKER_PREFIX;
-use crate::domain::{CommitSha, JobId, RunId};
+use crate::domain::{CommitSha, JobId, RunId, SignatureKey};
 
 /// One end of the range: a run, and the commit it ran on (what the compare link needs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +41,21 @@ pub struct HistoryRun {
     pub day: String,
     /// How the job ended in it.
     pub outcome: JobOutcome,
+    /// The keys of the failures its report saved, when that report could be read (only
+    /// meaningful for a failed run; `None`: unknown, never "none").
+    pub signatures: Option<Vec<SignatureKey>>,
+}
+
+/// Since when one failure of the job (by signature key) is seen, kept only when it differs
+/// from the job's own range: a newer failure on top of an older one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureSince {
+    /// The failure's key (as in the job's `sig=` list).
+    pub key: SignatureKey,
+    /// The oldest run of the streak whose report shows this failure.
+    pub first_seen: RunPoint,
+    /// The run just before it, whose report shows the job failing without it.
+    pub before: RunPoint,
 }
 
 /// Since when a job fails.
@@ -61,6 +76,9 @@ pub struct SinceRange {
     /// The history was cut short by the request budget: older runs were not read.
     #[serde(default)]
     pub cut: bool,
+    /// Failures of the job that started later than the job's range says, each with its own.
+    #[serde(default)]
+    pub signatures: Vec<SignatureSince>,
 }
 
 /// What the walk found before the compare: the range without its commit count.
@@ -72,6 +90,7 @@ pub fn walk(reported: RunPoint, reported_day: &str, older: &[HistoryRun]) -> Sin
         failing_runs: 1,
         since: reported_day.to_string(),
         cut: false,
+        signatures: Vec::new(),
     };
     for run in older {
         match run.outcome {
@@ -88,6 +107,46 @@ pub fn walk(reported: RunPoint, reported_day: &str, older: &[HistoryRun]) -> Sin
         }
     }
     range
+}
+
+/// For each of the reported job's failure `keys`, where it starts in `older` (the history
+/// the job's range was walked over, newest first): the oldest failed run whose report shows
+/// it, and the failed run before it whose report lacks it. Kept only when the reports show
+/// that it started later than the job's own first red run (a newer failure on top of an
+/// older one); a report that cannot be read says nothing, so nothing is claimed.
+pub fn signature_ranges(
+    keys: &[SignatureKey],
+    range: &SinceRange,
+    reported: &RunPoint,
+    older: &[HistoryRun],
+) -> Vec<SignatureSince> {
+    let mut out = Vec::new();
+    for key in keys {
+        let mut first = reported.clone();
+        let mut before = None;
+        for run in older {
+            match (run.outcome, &run.signatures) {
+                (JobOutcome::Silent, _) => continue,
+                (JobOutcome::Passed, _) => before = Some(run.point.clone()),
+                (JobOutcome::Failed, Some(keys)) if keys.contains(key) => {
+                    first = run.point.clone();
+                    continue;
+                }
+                (JobOutcome::Failed, Some(_)) => before = Some(run.point.clone()),
+                // An unreadable report: this failure is at least as old as `first`.
+                (JobOutcome::Failed, None) => {}
+            }
+            break;
+        }
+        if let Some(before) = before.filter(|_| first != range.first_red) {
+            out.push(SignatureSince {
+                key: key.clone(),
+                first_seen: first,
+                before,
+            });
+        }
+    }
+    out
 }
 
 /// `https://github.com/o/r` of a run URL `https://github.com/o/r/actions/runs/N`.
@@ -142,11 +201,23 @@ pub fn render_line(range: &SinceRange, run_url: &str) -> String {
             run(&range.first_red)
         ),
     };
-    format!("{LINE_PREFIX}{body}")
+    let mut line = format!("{LINE_PREFIX}{body}");
+    for sig in &range.signatures {
+        line.push_str(&format!(
+            "\n- failure `{}` is newer: first seen in {}; {} failed without it: [the commits between them]({repo}/compare/{}...{})",
+            sig.key,
+            run(&sig.first_seen),
+            run(&sig.before),
+            sig.before.sha,
+            sig.first_seen.sha
+        ));
+    }
+    line
 }
 
 /// The hidden marker keeping the range: `<!-- ci-monitor-since: JOB red=RUN@SHA failing=N
-/// since=DAY[ green=RUN@SHA][ commits=N][ cut] -->`.
+/// since=DAY[ green=RUN@SHA][ commits=N][ sigs=KEY/RUN@SHA/RUN@SHA;…][ cut] -->` (each
+/// `sigs` entry: a newer failure, the run it was first seen in, the run before it).
 pub fn marker(job: JobId, range: &SinceRange) -> String {
     let point = |p: &RunPoint| format!("{}@{}", p.run, p.sha);
     let mut text = format!(
@@ -161,6 +232,14 @@ pub fn marker(job: JobId, range: &SinceRange) -> String {
     if let Some(n) = range.commits {
         text.push_str(&format!(" commits={n}"));
     }
+    if !range.signatures.is_empty() {
+        let entries: Vec<String> = range
+            .signatures
+            .iter()
+            .map(|s| format!("{}/{}/{}", s.key, point(&s.first_seen), point(&s.before)))
+            .collect();
+        text.push_str(&format!(" sigs={}", entries.join(";")));
+    }
     if range.cut {
         text.push_str(" cut");
     }
@@ -172,7 +251,7 @@ fn marker_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"<!-- ci-monitor-since: (\d+) red=(\d+)@([0-9a-fA-F]{4,64}) failing=(\d+) since=(\d{4}-\d{2}-\d{2})(?: green=(\d+)@([0-9a-fA-F]{4,64}))?(?: commits=(\d+))?( cut)? -->",
+            r"<!-- ci-monitor-since: (\d+) red=(\d+)@([0-9a-fA-F]{4,64}) failing=(\d+) since=(\d{4}-\d{2}-\d{2})(?: green=(\d+)@([0-9a-fA-F]{4,64}))?(?: commits=(\d+))?(?: sigs=([0-9A-Za-z@/;-]+))?( cut)? -->",
         )
         .expect("since marker regex")
     })
@@ -197,7 +276,36 @@ pub fn read_marker(text: &str, job: JobId) -> Option<SinceRange> {
         commits: caps.get(8).and_then(|n| n.as_str().parse().ok()),
         failing_runs: caps[4].parse().ok()?,
         since: caps[5].to_string(),
-        cut: caps.get(9).is_some(),
+        cut: caps.get(10).is_some(),
+        signatures: caps
+            .get(9)
+            .map(|list| {
+                list.as_str()
+                    .split(';')
+                    .filter_map(read_signature)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// One `KEY/FIRST_SEEN_RUN@SHA/BEFORE_RUN@SHA` entry of the marker's `sigs=` list.
+fn read_signature(entry: &str) -> Option<SignatureSince> {
+    let mut parts = entry.split('/');
+    let key = parts.next()?.parse().ok()?;
+    let point = |text: &str| -> Option<RunPoint> {
+        let (run, sha) = text.split_once('@')?;
+        Some(RunPoint {
+            run: run.parse().ok()?,
+            sha: sha.parse().ok()?,
+        })
+    };
+    let first_seen = point(parts.next()?)?;
+    let before = point(parts.next()?)?;
+    Some(SignatureSince {
+        key,
+        first_seen,
+        before,
     })
 }
 
@@ -228,6 +336,7 @@ mod tests {
             point: point(id, digit),
             day: day.into(),
             outcome,
+            signatures: None,
         }
     }
 
@@ -289,6 +398,58 @@ mod tests {
             render_line(&range, "https://github.com/o/r/actions/runs/4"),
             "**Since when**: last green [run 2](https://github.com/o/r/actions/runs/2) (`2222222`), first red [run 4](https://github.com/o/r/actions/runs/4) (`4444444`): [3 commits between them](https://github.com/o/r/compare/2222222222222222222222222222222222222222...4444444444444444444444444444444444444444)"
         );
+    }
+
+    fn key(n: u8) -> SignatureKey {
+        format!("v2-{:016x}", u64::from(n)).parse().expect("key")
+    }
+
+    #[test]
+    fn a_failure_newer_than_the_jobs_range_is_named_with_its_own_and_the_marker_keeps_it() {
+        // Run 4 (reported) fails with keys 1 and 2; run 3's report shows key 1 only; run 2
+        // passed. Key 1 is as old as the job's failure (run 3); key 2 started in run 4.
+        let mut r3 = run(3, '3', "2026-11-23", JobOutcome::Failed);
+        r3.signatures = Some(vec![key(1)]);
+        let older = [r3, run(2, '2', "2026-11-22", JobOutcome::Passed)];
+        let reported = point(4, '4');
+        let mut range = walk(reported.clone(), "2026-11-24", &older);
+        range.signatures = signature_ranges(&[key(1), key(2)], &range, &reported, &older);
+        assert_eq!(
+            range.signatures,
+            vec![SignatureSince {
+                key: key(2),
+                first_seen: point(4, '4'),
+                before: point(3, '3'),
+            }]
+        );
+        let text = marker(JobId::new(8), &range);
+        assert!(
+            text.contains(&format!(
+                " sigs={}/4@{}/3@{} -->",
+                key(2),
+                "4".repeat(40),
+                "3".repeat(40)
+            )),
+            "{text}"
+        );
+        assert_eq!(read_marker(&text, JobId::new(8)), Some(range.clone()));
+        let line = render_line(&range, "https://github.com/o/r/actions/runs/4");
+        assert!(
+            line.ends_with(&format!("\n- failure `{}` is newer: first seen in [run 4](https://github.com/o/r/actions/runs/4) (`4444444`); [run 3](https://github.com/o/r/actions/runs/3) (`3333333`) failed without it: [the commits between them](https://github.com/o/r/compare/{}...{})", key(2), "3".repeat(40), "4".repeat(40))),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_report_claims_nothing_about_a_failure() {
+        // Run 3's report cannot be read: whether key 2 is newer is unknown, so it is not listed.
+        let older = [
+            run(3, '3', "2026-11-23", JobOutcome::Failed),
+            run(2, '2', "2026-11-22", JobOutcome::Passed),
+        ];
+        let reported = point(4, '4');
+        let range = walk(reported.clone(), "2026-11-24", &older);
+        assert!(signature_ranges(&[key(2)], &range, &reported, &older).is_empty());
     }
 
     #[test]

@@ -164,9 +164,11 @@ fn reported_block(fake: &FakeGithub) -> (String, String) {
 fn green_green_red_red_names_the_last_green_and_first_red_run_and_the_commits_between() {
     let fake = history(["success", "success", "failure", "failure"]);
     fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
-    // The history: the listing of runs, the jobs of runs …03 and …02, one compare.
+    // The history: the listing of runs, the jobs of runs …03 and …02, the look-up of the
+    // 22nd's daily issue for run …03's saved report (there is none; the 23rd's was read at
+    // the tick's start), one compare.
     tick(&fake)
-        .stderr_contains("since-when history: 4 request(s) (4 of the tick's 40 used)")
+        .stderr_contains("since-when history: 5 request(s) (5 of the tick's 40 used)")
         .success();
     let (body, block) = reported_block(&fake);
     // Walking back from run …04: run …03 failed, run …02 passed. Between SHA2 and SHA3 lie
@@ -319,4 +321,87 @@ fn a_new_failure_on_a_later_tick_reads_the_unchanged_history_as_free_304s() {
     for r in &history {
         assert_eq!(r.status, 304, "{} {}", r.method, r.path);
     }
+}
+
+/// A pytest log failing `tests`, each with an assertion.
+fn failing_log(tests: &[&str]) -> String {
+    let mut log = String::from(
+        "2026-11-24T05:00:00.0000000Z ##[group]Run docker exec ci_sglang pytest -q test/srt\n\
+         2026-11-24T05:00:00.1000000Z ##[endgroup]\n",
+    );
+    for t in tests {
+        log.push_str(&format!(
+            "2026-11-24T05:00:10.0000000Z FAILED {t} - AssertionError: expected 3 got 2\n"
+        ));
+    }
+    log.push_str("2026-11-24T05:00:10.2000000Z ##[error]Process completed with exit code 1.\n");
+    log
+}
+
+#[test]
+fn a_failure_newer_than_the_job_is_named_with_the_run_it_first_appeared_in_from_the_earlier_report()
+{
+    const OLD: &str = "test/srt/test_radix_cache.py::TestRadix::test_evict";
+    const NEW: &str = "test/srt/test_radix_cache.py::TestRadix::test_insert";
+    let mut r3 = history_run(19400000003, SHA3, "2026-11-22T01:00:00Z", "failure");
+    r3["jobs"][0]["log"] = json!({"text": failing_log(&[OLD])});
+    let mut r4 = history_run(19400000004, SHA4, "2026-11-24T01:00:00Z", "failure");
+    r4["jobs"][0]["log"] = json!({"text": failing_log(&[OLD, NEW])});
+    let fake = FakeGithub::start(scenario(json!({
+        "bot_login": "amd-bot",
+        "repos": {
+            UPSTREAM: {
+                "workflows": {NIGHTLY: [
+                    r3,
+                    history_run(19400000002, SHA2, "2026-11-21T01:00:00Z", "success"),
+                    history_run(19400000001, SHA1, "2026-11-20T01:00:00Z", "success"),
+                ]},
+                "commits": [
+                    {"sha": SHA1, "parents": []},
+                    {"sha": SHA2, "parents": [SHA1]},
+                    {"sha": SHA2B, "parents": [SHA2]},
+                    {"sha": SHA3, "parents": [SHA2B]},
+                    {"sha": SHA4, "parents": [SHA3]}
+                ]
+            },
+            BOT_REPO: {}
+        }
+    })));
+    fake.expect_writes([OPEN_ISSUE, POST_COMMENT]);
+    // On the 22nd the bot reports run …03's job (one failure) on that day's issue.
+    tick(&fake)
+        .env("SGLANG_BOT_NOW", "2026-11-22T06:00:00Z")
+        .success();
+    // On the 24th run …04's job fails twice: the old failure and a new one.
+    fake.add(scenario(
+        json!({"repos": {UPSTREAM: {"workflows": {NIGHTLY: [r4]}}}}),
+    ));
+    tick(&fake)
+        .stderr_contains("since-when history: 6 request(s)")
+        .success();
+    let (body, block) = reported_block(&fake);
+    let key = |test: &str| {
+        let a = sglang_bot::logs::analyze_bytes(failing_log(&[test]).as_bytes());
+        sglang_bot::domain::SignatureKey::of(&a.signatures[0]).expect("key")
+    };
+    // The job's range: last green …02, first red …03. The 22nd's report of run …03 shows the
+    // old failure only, so the new one started in run …04.
+    assert!(
+        body.contains(&format!(
+            "<!-- ci-monitor-since: {REPORTED_JOB} red=19400000003@{SHA3} failing=2 since=2026-11-22 green=19400000002@{SHA2} commits=2 sigs={}/19400000004@{SHA4}/19400000003@{SHA3} -->",
+            key(NEW)
+        )),
+        "{body}"
+    );
+    assert!(
+        block.contains(&format!(
+            "\n- failure `{}` is newer: first seen in [run 19400000004](https://github.com/sgl-project/sglang/actions/runs/19400000004) (`a444444`); [run 19400000003](https://github.com/sgl-project/sglang/actions/runs/19400000003) (`a333333`) failed without it: [the commits between them](https://github.com/sgl-project/sglang/compare/{SHA3}...{SHA4})",
+            key(NEW)
+        )),
+        "{block}"
+    );
+    assert!(
+        !block.contains(&format!("`{}` is newer", key(OLD))),
+        "{block}"
+    );
 }
