@@ -150,6 +150,7 @@ impl<'t, 'a> Walk<'t, 'a> {
         // Newest first, whatever order the listing came in.
         older.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         let mut seen: Vec<HistoryRun> = Vec::new();
+        let mut job_ids: Vec<Option<JobId>> = Vec::new();
         let mut cut = false;
         for r in &older {
             let Some(sha) = r.head_sha.clone() else {
@@ -159,28 +160,26 @@ impl<'t, 'a> Walk<'t, 'a> {
                 cut = true;
                 break;
             };
-            let signatures = match (outcome, job) {
-                (JobOutcome::Failed, Some(job)) if !keys.is_empty() => {
-                    self.saved_signatures(r, job).await
-                }
-                _ => None,
-            };
             seen.push(HistoryRun {
                 point: RunPoint { run: r.id, sha },
                 day: day(r),
                 outcome,
-                signatures,
+                signatures: None,
             });
+            job_ids.push(job);
             if outcome == JobOutcome::Passed {
                 break;
             }
         }
         let mut range = since::walk(reported.clone(), &day(run), &seen);
         range.cut = cut && range.last_green.is_none();
-        range.signatures = since::signature_ranges(keys, &range, &reported, &seen);
         if let Some(green) = range.last_green.clone() {
             range.commits = self.commits(&green, &range.first_red).await;
         }
+        // The job's range first; its failures' own with what budget is left.
+        self.read_signatures(&older, &mut seen, &job_ids, keys)
+            .await;
+        range.signatures = since::signature_ranges(keys, &range, &reported, &seen);
         Some(range)
     }
 
@@ -221,6 +220,34 @@ impl<'t, 'a> Walk<'t, 'a> {
             _ => JobOutcome::Silent,
         };
         Some((outcome, job.map(|j| j.id)))
+    }
+
+    /// Fills in the saved signature keys of the streak's failed runs, newest first, for as
+    /// long as some of `keys` was in every report so far (after that no run can tell more).
+    async fn read_signatures(
+        &mut self,
+        older: &[WorkflowRun],
+        seen: &mut [HistoryRun],
+        job_ids: &[Option<JobId>],
+        keys: &[SignatureKey],
+    ) {
+        let mut open: Vec<&SignatureKey> = keys.iter().collect();
+        for (entry, job) in seen.iter_mut().zip(job_ids) {
+            if open.is_empty() || entry.outcome == JobOutcome::Passed {
+                break;
+            }
+            let (JobOutcome::Failed, Some(job)) = (entry.outcome, job) else {
+                continue;
+            };
+            let Some(run) = older.iter().find(|r| r.id == entry.point.run) else {
+                break;
+            };
+            entry.signatures = self.saved_signatures(run, *job).await;
+            match &entry.signatures {
+                Some(found) => open.retain(|k| found.contains(k)),
+                None => break,
+            }
+        }
     }
 
     /// The signature keys the bot saved for `job` of `run`: from the day's issue of the run,
