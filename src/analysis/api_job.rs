@@ -17,7 +17,7 @@ use super::{
     TrackerRow,
 };
 use crate::logs::prefilter::Prefilter;
-use crate::logs::{Analyzer, EvidenceSource, LogAnalysis};
+use crate::logs::{Analyzer, ApiStep, EvidenceSource, LogAnalysis, LogLink, StepMap};
 
 /// What the API analyst names itself in footers (the original's wording).
 pub const PRODUCER: &str = "Claude API";
@@ -42,8 +42,21 @@ pub struct ApiAnalyst {
     pub max_tokens: u32,
 }
 
-/// The prompt's list of error lines: annotations and exceptions, never tail lines.
-pub fn errors_section(analysis: &LogAnalysis) -> String {
+/// The prompt's list of error lines: annotations and exceptions, never tail lines. With the
+/// job's page and API steps, each line carries its link into GitHub's log viewer
+/// (`#step:N:L`), so the model cites the right line.
+pub fn errors_section(analysis: &LogAnalysis, job_url: Option<&str>, steps: &[ApiStep]) -> String {
+    let map = StepMap::new(
+        &analysis.run_sections,
+        steps,
+        analysis.failing_step().map(|s| s.first_line),
+    );
+    let link = |line: u64| match (job_url, map.link(line)) {
+        (Some(url), l @ (LogLink::Line { .. } | LogLink::Step { .. })) => {
+            format!(" ({url}{})", l.fragment())
+        }
+        _ => String::new(),
+    };
     let lines: Vec<String> = analysis
         .evidence
         .iter()
@@ -57,8 +70,10 @@ pub fn errors_section(analysis: &LogAnalysis) -> String {
             };
             let step = analysis.steps.get(e.step).map_or("?", |s| s.name.as_str());
             format!(
-                "- **[{source}]** `{step}` line {}: `{}`",
-                e.line_in_step, e.text
+                "- **[{source}]** `{step}` line {}: `{}`{}",
+                e.line_in_step,
+                e.text,
+                link(e.line)
             )
         })
         .collect();
@@ -91,7 +106,14 @@ impl Backend for ApiAnalyst {
                     &[
                         ("job_name", &job.name),
                         ("run_url", &request.run.html_url),
-                        ("errors_section", &errors_section(&analysis)),
+                        (
+                            "errors_section",
+                            &errors_section(
+                                &analysis,
+                                job.html_url.as_deref(),
+                                &super::api_steps(job),
+                            ),
+                        ),
                         ("filtered_log", &excerpt.finish()),
                     ],
                 )
@@ -353,11 +375,34 @@ mod tests {
         let log = b"##[group]Run pytest\nValueError: bad\n##[error]boom\n##[endgroup]\n##[group]Run other\nquiet output\n";
         let a = analyze_bytes(log);
         assert_eq!(
-            errors_section(&a),
+            errors_section(&a, None, &[]),
             "- **[exception]** `Run pytest` line 1: `ValueError: bad`\n- **[annotation]** `Run pytest` line 2: `boom`"
         );
         let quiet = analyze_bytes(b"##[group]Run x\nall good\n");
-        assert_eq!(errors_section(&quiet), NO_ERRORS);
+        assert_eq!(errors_section(&quiet, None, &[]), NO_ERRORS);
+    }
+
+    #[test]
+    fn with_the_jobs_steps_each_error_line_links_to_its_line_in_the_log_viewer() {
+        // Two sections, two printing steps (2 and 3): by order. `ValueError` is L2, line 2
+        // of step 2 (from its header at L1); `boom` is L3, line 3.
+        let log = b"##[group]Run pytest\nValueError: bad\n##[error]boom\n##[endgroup]\n##[group]Run other\nquiet output\n";
+        let step = |number: u32, name: &str| ApiStep {
+            number,
+            name: name.into(),
+            ran: true,
+            ..ApiStep::default()
+        };
+        let steps = [
+            step(1, "Set up job"),
+            step(2, "Run tests"),
+            step(3, "Other"),
+        ];
+        let url = "https://github.com/o/r/actions/runs/1/job/2";
+        assert_eq!(
+            errors_section(&analyze_bytes(log), Some(url), &steps),
+            format!("- **[exception]** `Run pytest` line 1: `ValueError: bad` ({url}#step:2:2)\n- **[annotation]** `Run pytest` line 2: `boom` ({url}#step:2:3)")
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ impl Backend for BuiltinAnalyst {
                 job_url: request.job.html_url.clone(),
                 commit: request.run.head_sha.as_ref().map(ToString::to_string),
                 repo: Some(request.repo.to_string()),
+                steps: super::api_steps(request.job),
             };
             Ok(JobReport {
                 markdown: render_markdown(&analysis, &ctx),

@@ -92,6 +92,23 @@ pub async fn stream_job_log(
     Ok(())
 }
 
+/// The job's API steps as the log engine matches them with the log's sections (deep links
+/// into GitHub's log viewer, `#step:N:L`).
+pub fn api_steps(job: &Job) -> Vec<crate::logs::ApiStep> {
+    let secs = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp() as f64);
+    job.steps
+        .iter()
+        .map(|s| crate::logs::ApiStep {
+            number: s.number,
+            name: s.name.clone(),
+            started_secs: secs(s.started_at),
+            completed_secs: secs(s.completed_at),
+            ran: s.conclusion != Some(crate::domain::Conclusion::Skipped),
+            failed: s.conclusion == Some(crate::domain::Conclusion::Failure),
+        })
+        .collect()
+}
+
 /// The keys of the log engine's signatures, in order, each once.
 pub fn signature_keys(signatures: &[String]) -> Vec<SignatureKey> {
     let mut keys: Vec<SignatureKey> = Vec::new();

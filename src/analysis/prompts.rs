@@ -158,6 +158,7 @@ mod tests {
             analysis: format!("### Failure Cluster\nboom in {name}\n"),
             head_sha: format!("{run:0>40}").parse().ok(),
             signatures: Vec::new(),
+            since: None,
         }
     }
 

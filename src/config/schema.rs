@@ -118,6 +118,12 @@ pub struct MonitorConfig {
     /// Seconds from the tick's start after which rate-limit waits are not waited out: the
     /// writes left are deferred to the next tick (keep it below the job's timeout).
     pub tick_budget_secs: u64,
+    /// Runs of a workflow on the branch read to find since when a job fails (its last green
+    /// and first red run); one page, at most 100.
+    pub history_runs: usize,
+    /// Requests a tick may spend on that history (the runs, their jobs, the compare), across
+    /// all workflows: the lookback window's own reads are not counted.
+    pub history_requests: usize,
 }
 
 impl Default for MonitorConfig {
@@ -152,6 +158,8 @@ impl Default for MonitorConfig {
             daily_label: "ci-monitor".into(),
             state_file: PathBuf::from(".state/ci_monitor.json"),
             tick_budget_secs: 3600,
+            history_runs: 30,
+            history_requests: 40,
         }
     }
 }
@@ -426,6 +434,11 @@ pub fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+/// The most runs `monitor.history_runs` reads: GitHub's largest page.
+pub(super) const MAX_HISTORY_RUNS: usize = 100;
+/// The most requests `monitor.history_requests` allows a tick (a bound on a typo's cost).
+pub(super) const MAX_HISTORY_REQUESTS: usize = 1000;
+
 /// The smallest `monitor.comment_max_chars`: part 1's header alone holds the cross-job summary
 /// (up to 20,000 characters) and the job table, and must still fit one part.
 pub const MIN_COMMENT_CHARS: usize = 30_000;
@@ -466,6 +479,20 @@ impl Config {
             return Err(Invalid {
                 key: "monitor.daily_label",
                 message: "expected one non-empty label without commas".into(),
+            });
+        }
+        if !(1..=MAX_HISTORY_RUNS).contains(&self.monitor.history_runs) {
+            return Err(Invalid {
+                key: "monitor.history_runs",
+                message: format!("must be from 1 to {MAX_HISTORY_RUNS} (one page of runs)"),
+            });
+        }
+        if self.monitor.history_requests > MAX_HISTORY_REQUESTS {
+            return Err(Invalid {
+                key: "monitor.history_requests",
+                message: format!(
+                    "must be at most {MAX_HISTORY_REQUESTS} (0 reads no history at all)"
+                ),
             });
         }
         if !(1..=90).contains(&self.ci_status.lookback_days) {
@@ -732,6 +759,26 @@ mod tests {
         );
         assert_eq!(with(60_000, ""), Some("monitor.daily_label"));
         assert_eq!(with(60_000, "a,b"), Some("monitor.daily_label"));
+    }
+
+    #[test]
+    fn history_runs_default_to_thirty_within_one_page_and_history_requests_are_bounded() {
+        let m = MonitorConfig::default();
+        assert_eq!((m.history_runs, m.history_requests), (30, 40));
+        let with = |runs: usize, requests: usize| {
+            let mut c = Config::default();
+            c.monitor.history_runs = runs;
+            c.monitor.history_requests = requests;
+            c.validate().err().map(|e| e.key)
+        };
+        assert_eq!(with(1, 0), None);
+        assert_eq!(with(MAX_HISTORY_RUNS, MAX_HISTORY_REQUESTS), None);
+        assert_eq!(with(0, 40), Some("monitor.history_runs"));
+        assert_eq!(with(MAX_HISTORY_RUNS + 1, 40), Some("monitor.history_runs"));
+        assert_eq!(
+            with(30, MAX_HISTORY_REQUESTS + 1),
+            Some("monitor.history_requests")
+        );
     }
 
     #[test]

@@ -78,6 +78,7 @@ pub fn job_record(run: &WorkflowRun, job: &Job) -> JobAnalysis {
         analysis: String::new(),
         head_sha: run.head_sha.clone(),
         signatures: Vec::new(),
+        since: None,
     }
 }
 

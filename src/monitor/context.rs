@@ -60,6 +60,8 @@ pub(super) struct TickContext<'a> {
     issue: OnceCell<IssueRef>,
     /// The local cache; locked only between awaits.
     pub(super) state: Mutex<MonitorState>,
+    /// Requests left for reading the history of runs (since when a job fails).
+    pub(super) history: super::history::HistoryBudget,
 }
 
 impl<'a> TickContext<'a> {
@@ -117,6 +119,7 @@ impl<'a> TickContext<'a> {
             slots: Semaphore::new(parallel),
             issue: OnceCell::new(),
             state: Mutex::new(state),
+            history: super::history::HistoryBudget::new(config.monitor.history_requests),
         };
         Ok((tick, warning))
     }

@@ -1,7 +1,7 @@
 //! The select stage: what this workflow already reported (read back from the day's issue,
 //! yesterday's and the local cache), and which jobs of the window's runs are new failures.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -82,6 +82,8 @@ pub(super) struct Listing {
     pub(super) pending: Vec<(RunId, usize)>,
     /// Jobs left out, by reason.
     pub(super) skipped: BTreeMap<&'static str, usize>,
+    /// Every job of each selected run, as listed (the history walk reads them from here).
+    pub(super) jobs: HashMap<RunId, Vec<Job>>,
 }
 
 /// Lists the workflow's scheduled runs in the window and the jobs of those selected.
@@ -117,7 +119,9 @@ pub(super) async fn list(
     .await;
     let mut seen = processed.clone();
     for (run, jobs) in runs.iter().zip(jobs) {
-        let selection = select::select_jobs(&jobs?, &seen, config.monitor.job_name.as_deref());
+        let jobs = jobs?;
+        let selection = select::select_jobs(&jobs, &seen, config.monitor.job_name.as_deref());
+        listing.jobs.insert(run.id, jobs);
         for (job, why) in &selection.skipped {
             tracing::debug!("{workflow}: skip {} ({})", job.name, skip_name(*why));
             *listing.skipped.entry(skip_name(*why)).or_default() += 1;

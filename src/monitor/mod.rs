@@ -5,6 +5,7 @@
 
 pub mod analyse;
 mod context;
+mod history;
 mod listing;
 pub mod publish;
 mod render;

@@ -6,18 +6,20 @@
 //! Workflows finish in no fixed order, so their comments are posted in no fixed order; the
 //! report lists them in configuration order. One workflow's failure never stops another.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
 
 use super::analyse::{analyse, Analysed};
 use super::context::TickContext;
+use super::history;
 use super::listing::{self, Listing};
 use super::publish::{self, Written};
 use super::render::{render, RenderInput};
 use crate::analysis::Backend;
 use crate::config::{Config, MonitorOutput};
 use crate::domain::{CommentId, IssueNumber, JobId};
+use crate::github::models::WorkflowRun;
 use crate::github::{Client, RequestStats};
 use crate::report::JobAnalysis;
 
@@ -203,12 +205,18 @@ async fn stages(
         queue,
         pending,
         skipped,
+        jobs,
     } = listed;
     (outcome.runs, outcome.skipped) = (runs, skipped);
     outcome.pending = pending.iter().map(|(_, n)| n).sum();
-    // Analyse.
+    // Analyse, then since when each new failure fails.
+    let reported: HashMap<JobId, WorkflowRun> = queue
+        .iter()
+        .map(|(run, job)| (job.id, run.clone()))
+        .collect();
     let Analysed { analyses, failed } = analyse(tick, workflow, queue).await;
     (outcome.analysed, outcome.failed) = (analyses, failed);
+    history::attach(tick, workflow, &reported, jobs, &mut outcome.analysed).await;
     let unpublished =
         tick.config.monitor.output == MonitorOutput::DailyIssue && known.unpublished();
     if outcome.analysed.is_empty() && !unpublished {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::extract_report;
 use super::markers::{self, DASH, STUB_BODY_START, STUB_SUFFIX};
+use super::since::{self, SinceRange};
 use crate::domain::lenient::opt_or_none;
 use crate::domain::{CommitSha, JobId, SignatureKey};
 
@@ -36,6 +37,10 @@ pub struct JobAnalysis {
     /// The failures' saved signatures (hidden comment, `sig=`); empty in older comments.
     #[serde(default, deserialize_with = "keys_that_fit")]
     pub signatures: Vec<SignatureKey>,
+    /// Since when the job fails (hidden comment `ci-monitor-since`, and a line atop the
+    /// block); absent from older comments and until the monitor read the history.
+    #[serde(default)]
+    pub since: Option<SinceRange>,
 }
 
 /// A stored list of signature keys: entries that are not keys are dropped, not fatal.
@@ -93,13 +98,20 @@ pub fn render_block(job: &JobAnalysis) -> String {
     } else {
         ("", balance_details(report))
     };
-    let meta = if job.head_sha.is_some() || !job.signatures.is_empty() {
+    let mut meta = if job.head_sha.is_some() || !job.signatures.is_empty() {
         format!(
             "\n{}",
             markers::job_meta(job.job_id, job.head_sha.as_ref(), &job.signatures)
         )
     } else {
         String::new()
+    };
+    let body = match &job.since {
+        Some(range) => {
+            meta.push_str(&format!("\n{}", since::marker(job.job_id, range)));
+            format!("{}\n\n{body}", since::render_line(range, &job.run_url))
+        }
+        None => body,
     };
     format!(
         "{meta}\n{anchor}\n<details data-job-id=\"{id}\" data-run-url=\"{run}\" data-started-at=\"{started}\">\n<summary><b>{name}</b>{DASH}failed step(s): {steps}{suffix}</summary>\n\n{body}\n\n</details>\n",
@@ -245,9 +257,11 @@ pub fn parse_blocks(text: &str) -> Vec<JobAnalysis> {
             run_url: unhtml(caps[2].trim()),
             started_at: (!started.is_empty()).then(|| unhtml(started)),
             failed_steps,
-            analysis: text[body_start..body_end].trim().to_string(),
+            // The since-line is rendered from the marker: it is not part of the analysis.
+            analysis: since::strip_line(text[body_start..body_end].trim()).to_string(),
             head_sha,
             signatures,
+            since: since::read_marker(&text[..whole.start()], job_id),
         });
     }
     out
@@ -308,6 +322,7 @@ mod tests {
             analysis: analysis.into(),
             head_sha: None,
             signatures: Vec::new(),
+            since: None,
         }
     }
 
@@ -516,6 +531,47 @@ mod tests {
         );
         let back = &parse_blocks(&older)[0];
         assert!(back.head_sha.is_some() && back.signatures.is_empty());
+    }
+
+    #[test]
+    fn a_since_range_rides_in_its_own_marker_and_the_block_round_trips_byte_for_byte() {
+        let sha = |d: char| d.to_string().repeat(40).parse::<CommitSha>().expect("sha");
+        let mut j = job(13, &long("x"));
+        j.head_sha = Some(sha('4'));
+        j.since = Some(SinceRange {
+            first_red: since::RunPoint {
+                run: crate::domain::RunId::new(3),
+                sha: sha('3'),
+            },
+            last_green: Some(since::RunPoint {
+                run: crate::domain::RunId::new(2),
+                sha: sha('2'),
+            }),
+            commits: Some(2),
+            failing_runs: 2,
+            since: "2026-11-22".into(),
+            cut: false,
+            signatures: Vec::new(),
+        });
+        let rendered = render_block(&j);
+        // The job's own marker is unchanged (older readers still match it); the range is
+        // a marker of its own, and a line atop the block.
+        assert!(rendered.starts_with(&format!(
+            "\n<!-- ci-monitor-job: 13 sha={} -->\n<!-- ci-monitor-since: 13 red=3@{} failing=2 since=2026-11-22 green=2@{} commits=2 -->\n<a id=\"job-13\"></a>",
+            sha('4'),
+            sha('3'),
+            sha('2')
+        )), "{rendered}");
+        assert!(rendered.contains("</summary>\n\n**Since when**: last green [run 2]"));
+        let back = parse_blocks(&rendered);
+        assert_eq!(back[0].since, j.since);
+        assert_eq!(back[0].analysis, j.analysis.trim());
+        assert_eq!(render_block(&back[0]), rendered);
+        // A block without the marker (older comments, the original's) has no range.
+        assert_eq!(
+            parse_blocks(&render_block(&job(14, &long("y"))))[0].since,
+            None
+        );
     }
 
     #[test]

@@ -373,6 +373,7 @@ mod tests {
             analysis: format!("### Failed Tests\n{}", "x".repeat(size)),
             head_sha: format!("{:0>40}", id).parse().ok(),
             signatures: Vec::new(),
+            since: None,
         }
     }
 

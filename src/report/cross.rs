@@ -383,6 +383,7 @@ mod tests {
             ),
             head_sha: None,
             signatures: Vec::new(),
+            since: None,
         }
     }
 

@@ -195,6 +195,7 @@ pub(crate) mod fixtures {
             analysis: format!("### Failed Tests\n{}", "evidence ".repeat(40)),
             head_sha: None,
             signatures: Vec::new(),
+            since: None,
         }
     }
 

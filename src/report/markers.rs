@@ -103,6 +103,8 @@ pub fn job_meta(
 }
 /// Start of the job metadata comment.
 pub const JOB_META_PREFIX: &str = "<!-- ci-monitor-job: ";
+/// The hidden marker that keeps since when a job fails (`report::since`), next to the job's.
+pub const SINCE_MARKER_PREFIX: &str = "<!-- ci-monitor-since: ";
 
 /// Anchor of the per-job report in LLM output: text is kept from its last match.
 pub const COMMIT_INFO_ANCHOR: &str = r"(?m)^###\s+Commit Info\b";

@@ -20,6 +20,7 @@ pub mod review_findings;
 #[cfg(test)]
 mod robustness;
 pub mod sections;
+pub mod since;
 pub mod summary_block;
 pub mod summary_builtin;
 pub mod summary_clusters;

@@ -40,6 +40,7 @@ fn analysis(started: &str, sha: &str) -> JobAnalysis {
         analysis: format!("### Failed Tests\n{}", "x ".repeat(200)),
         head_sha: sha.parse().ok(),
         signatures: Vec::new(),
+        since: None,
     }
 }
 

@@ -29,4 +29,5 @@ mod secrets;
 mod thirty_days;
 mod upstream;
 mod watch;
+mod where_and_since;
 mod workspace;

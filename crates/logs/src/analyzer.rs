@@ -11,7 +11,7 @@ use crate::linebuf::{LineBuffer, MAX_LINE};
 use crate::scan::{self, ChunkHits, Mask};
 use crate::tests_parse::TestCollector;
 use crate::text::{cut, timestamp_len, timestamp_secs, trim};
-use crate::{Evidence, EvidenceSource, LogAnalysis, Options, Step, SCHEMA_VERSION};
+use crate::{Evidence, EvidenceSource, LogAnalysis, Options, RunSection, Step, SCHEMA_VERSION};
 
 /// Characters kept of an evidence line.
 const PREVIEW_CHARS: usize = 200;
@@ -24,6 +24,11 @@ const CONTEXT_ERRORS: usize = 5;
 /// Lines the tail fallback looks back over (and the context kept before an annotation).
 const TAIL_LINES: usize = 5;
 const EXIT_CODE_NOISE: &[u8] = b"Process completed with exit code";
+/// `##[group]Run …` sections recorded (a bound on memory; GitHub caps a job at 1,000 steps).
+const MAX_RUN_SECTIONS: usize = 1000;
+/// The first line the runner writes for a post step and for "Complete job": no step's output
+/// of its own, so they end the `Run` section before them.
+const STEP_CLOSERS: &[&[u8]] = &[b"Post job cleanup.", b"Cleaning up orphan processes"];
 
 fn exception_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -159,6 +164,10 @@ pub struct Analyzer {
     hits: ChunkHits,
     error_context: Vec<Evidence>,
     context_errors: usize,
+    /// Where each `##[group]Run …` section starts, for links into GitHub's log viewer.
+    run_sections: Vec<RunSection>,
+    /// The last run section has not been closed yet.
+    section_open: bool,
 }
 
 impl Default for Analyzer {
@@ -186,6 +195,30 @@ impl Analyzer {
             hits: ChunkHits::default(),
             error_context: Vec::new(),
             context_errors: 0,
+            run_sections: Vec::new(),
+            section_open: false,
+        }
+    }
+
+    /// Opens a `##[group]Run …` section at the current line (closing the one before).
+    fn open_run_section(&mut self, raw: &[u8]) {
+        self.close_run_section();
+        if self.run_sections.len() < MAX_RUN_SECTIONS {
+            self.run_sections.push(RunSection {
+                line: self.line_no,
+                last_line: self.line_no,
+                started_secs: timestamp_secs(raw),
+            });
+            self.section_open = true;
+        }
+    }
+
+    /// Ends the open run section on the line before the current one.
+    fn close_run_section(&mut self) {
+        if std::mem::take(&mut self.section_open) {
+            if let Some(last) = self.run_sections.last_mut() {
+                last.last_line = self.line_no.saturating_sub(1).max(last.line);
+            }
         }
     }
 
@@ -221,6 +254,11 @@ impl Analyzer {
         let pseudo_line = !lines.finish(&mut |line| self.line(line, scan::line_mask(line)));
         if pseudo_line {
             self.line(b"", 0);
+        }
+        if std::mem::take(&mut self.section_open) {
+            if let Some(last) = self.run_sections.last_mut() {
+                last.last_line = (self.line_no - u64::from(pseudo_line)).max(last.line);
+            }
         }
         let cut_lines: Vec<crate::CutLine> = lines
             .take_cut_errors()
@@ -277,6 +315,8 @@ impl Analyzer {
             &self.steps,
             collected.fatal.as_ref(),
         );
+        let why = crate::why::why_line(&failed_tests);
+        verdict.category = crate::why::settle_category(verdict.category, why.as_ref());
         if self.bytes == 0 {
             verdict.category = crate::Category::Empty;
             verdict.reason = "the log is empty: nothing to analyse".into();
@@ -309,6 +349,8 @@ impl Analyzer {
             signatures,
             error_context: self.error_context,
             cut_lines,
+            run_sections: self.run_sections,
+            why: why.map(|w| w.text),
         }
     }
 
@@ -326,6 +368,9 @@ impl Analyzer {
         let ts = timestamp_len(raw);
         let stripped = ts.map_or(raw, |n| &raw[n..]);
         if let Some(title) = stripped.strip_prefix(b"##[group]") {
+            if title.starts_with(b"Run ") {
+                self.open_run_section(raw);
+            }
             if self.segment.name.is_some() || self.segment.count > 0 {
                 let name = match self.segment.name.take() {
                     Some(n) if !n.is_empty() => n,
@@ -355,6 +400,9 @@ impl Analyzer {
                 };
             }
             return;
+        }
+        if self.section_open && STEP_CLOSERS.contains(&trim(stripped)) {
+            self.close_run_section();
         }
         self.content(raw, ts, stripped, mask);
     }

@@ -17,8 +17,10 @@ mod mask;
 pub mod prefilter;
 mod scan;
 mod signature;
+pub mod steplink;
 mod tests_parse;
 pub mod text;
+mod why;
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +29,7 @@ pub use canonical::{canonical_file, canonical_test_id, parse_test_id, TestId};
 pub use classify::RULES;
 pub use markdown::{render_markdown, ReportContext};
 pub use signature::{normalize, SIGNATURE_VERSION};
+pub use steplink::{ApiStep, LogLink, StepMap};
 
 /// Version of the JSON schema of [`LogAnalysis`]; bumped on any incompatible change.
 /// Version 2: test ids are canonical (path relative to sglang's `test/` + `::Class::method`),
@@ -98,6 +101,26 @@ pub struct LogAnalysis {
     /// report can say what it could not read (absent from older output).
     #[serde(default)]
     pub cut_lines: Vec<CutLine>,
+    /// The `##[group]Run …` sections, in log order: where GitHub's log viewer starts each
+    /// step, so a line can be linked as `#step:N:L` ([`StepMap`]); absent from older output.
+    #[serde(default)]
+    pub run_sections: Vec<RunSection>,
+    /// Why the job failed, in one line, when tests failed: each failed file's cause counted
+    /// (`3 files failed: 1 accuracy assertion, 1 timeout, 1 HIP error`); absent from older
+    /// output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+/// A `##[group]Run …` section: the output of one step (or of one step of a composite action).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSection {
+    /// 1-based line of the `##[group]Run …` header (line 1 of the step in GitHub's viewer).
+    pub line: u64,
+    /// Last line of the section (before the next section, a post step or the job's end).
+    pub last_line: u64,
+    /// The header's timestamp, seconds since the epoch, when the log has timestamps.
+    pub started_secs: Option<f64>,
 }
 
 /// A line cut at the analysed prefix whose cut part held an error.

@@ -2,6 +2,7 @@
 //! analysis alone. Log text is untrusted: it only ever appears inside code spans (no HTML, no
 //! @-mentions, no links), with table pipes escaped.
 
+use crate::steplink::{ApiStep, LogLink, StepMap};
 use crate::{Category, EvidenceSource, LogAnalysis};
 
 /// Context lines shown before the first error annotation.
@@ -16,6 +17,45 @@ pub struct ReportContext {
     pub commit: Option<String>,
     /// `owner/name` of the repository, for the commit link.
     pub repo: Option<String>,
+    /// The job's steps as the jobs API lists them, so lines link to GitHub's log viewer
+    /// (`#step:N:L`); empty when unknown (a local file).
+    pub steps: Vec<ApiStep>,
+}
+
+/// Where lines link to: the job page and the log's sections matched with its API steps.
+struct Links<'a> {
+    job_url: Option<&'a str>,
+    map: StepMap,
+}
+
+impl Links<'_> {
+    fn new<'a>(a: &LogAnalysis, ctx: &'a ReportContext) -> Links<'a> {
+        let failing_line = a.failing_step().map(|s| s.first_line);
+        Links {
+            job_url: ctx.job_url.as_deref(),
+            map: StepMap::new(&a.run_sections, &ctx.steps, failing_line),
+        }
+    }
+
+    /// `[step N, line L](url#step:N:L)`, `[step N](url#step:N)`, or `None` when only the job
+    /// page is known (the caller says the log line instead).
+    fn to_line(&self, line: u64) -> Option<String> {
+        let url = self.job_url?;
+        let link = self.map.link(line);
+        let text = match link {
+            LogLink::Line { step, line } => format!("step {step}, line {line}"),
+            LogLink::Step { step } => format!("step {step}"),
+            LogLink::Job => return None,
+        };
+        Some(format!("[{text}]({url}{})", link.fragment()))
+    }
+
+    /// ` ([step N, line L](…))` after a log line number, or nothing.
+    fn suffix(&self, line: u64) -> String {
+        self.to_line(line)
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default()
+    }
 }
 
 /// Text as an inline code span that renders literally, whatever it contains.
@@ -43,6 +83,7 @@ fn duration(secs: f64) -> String {
 
 /// Renders the analysis as the per-job report.
 pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
+    let links = Links::new(a, ctx);
     let mut out = String::new();
     if let Some(commit) = &ctx.commit {
         out.push_str("### Commit Info\n\n");
@@ -58,19 +99,13 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
 
     out.push_str("### Failure Summary\n\n");
     out.push_str(&format!("- **Category**: {}\n", a.category.label()));
+    if let Some(why) = &a.why {
+        // Our words and counts only (exception names are identifiers): plain text.
+        out.push_str(&format!("- **In one line**: {why}\n"));
+    }
     out.push_str(&format!("- **Why**: {}\n", code(&a.reason, false)));
     if let Some(step) = a.failing_step() {
-        let name = step.display_name();
-        let took = step
-            .duration_secs
-            .map(|d| format!(", {}", duration(d)))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "- **Failing step**: {} (log lines {}–{}{took})\n",
-            code(name, false),
-            step.first_line,
-            step.last_line
-        ));
+        out.push_str(&failing_step_line(step, &links));
     }
     if let Some(summary) = &a.test_summary {
         out.push_str(&format!("- **Test run**: {}\n", code(summary, false)));
@@ -78,7 +113,12 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
     out.push('\n');
 
     if !a.failed_tests.is_empty() {
-        out.push_str("### Failed Tests\n\n| Test File | Test Function | Error |\n|---|---|---|\n");
+        let linked = links.job_url.is_some();
+        out.push_str(if linked {
+            "### Failed Tests\n\n| Test File | Test Function | Error | Log |\n|---|---|---|---|\n"
+        } else {
+            "### Failed Tests\n\n| Test File | Test Function | Error |\n|---|---|---|\n"
+        });
         for t in &a.failed_tests {
             let file = t.file.as_deref().map_or("—".to_string(), |f| code(f, true));
             let mut error = t
@@ -94,8 +134,16 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
             if t.retried {
                 error = format!("{error} (failed on every retry)");
             }
+            let log = if linked {
+                let cell = links
+                    .to_line(t.line)
+                    .unwrap_or_else(|| format!("line {}", t.line));
+                format!(" {cell} |")
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "| {file} | {} | {error} |\n",
+                "| {file} | {} | {error} |{log}\n",
                 code(test_function(t), true)
             ));
         }
@@ -129,7 +177,12 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
         out.push_str("### Evidence\n\n");
         // The failing step is named once above; each line says only where it is.
         for e in shown.into_iter().rev() {
-            out.push_str(&format!("- line {}: {}\n", e.line, code(&e.text, false)));
+            out.push_str(&format!(
+                "- line {}{}: {}\n",
+                e.line,
+                links.suffix(e.line),
+                code(&e.text, false)
+            ));
         }
         if let Some(url) = &ctx.job_url {
             out.push_str(&format!("\nFull log: [job page]({url})\n"));
@@ -180,6 +233,30 @@ pub fn render_markdown(a: &LogAnalysis, ctx: &ReportContext) -> String {
         }
     ));
     out
+}
+
+/// The failing step: the API's name for it when the log's section maps to one (so the job
+/// table's failed step and this line agree), with a link to where it starts.
+fn failing_step_line(step: &crate::Step, links: &Links<'_>) -> String {
+    let took = step
+        .duration_secs
+        .map(|d| format!(", {}", duration(d)))
+        .unwrap_or_default();
+    let api = links.map.link(step.first_line).step();
+    let name = api
+        .and_then(|n| links.map.name(n))
+        .unwrap_or_else(|| step.display_name());
+    let number = match (api, links.job_url) {
+        (Some(n), Some(url)) => format!("[step {n}]({url}#step:{n}), "),
+        (Some(n), None) => format!("step {n}, "),
+        _ => String::new(),
+    };
+    format!(
+        "- **Failing step**: {} ({number}log lines {}–{}{took})\n",
+        code(name, false),
+        step.first_line,
+        step.last_line
+    )
 }
 
 /// A one-line name for the job's failure: the first failed test's normalised message (and how

@@ -262,7 +262,9 @@ pub fn job(base: &str, repo: &str, wf: &str, run: &Run, j: &Job) -> Value {
         "completed_at": j.completed_at,
         "name": j.name,
         "steps": j.steps.iter().enumerate().map(|(n, s)| json!({
-            "name": s.name, "status": "completed", "conclusion": s.conclusion, "number": n + 1,
+            "name": s.name, "status": "completed", "conclusion": s.conclusion,
+            "number": s.number.unwrap_or(n as u32 + 1),
+            "started_at": s.started_at, "completed_at": s.completed_at,
         })).collect::<Vec<_>>(),
         "check_run_url": format!("{base}/repos/{repo}/check-runs/{}", j.id),
         "labels": ["linux-mi325-gpu-1"],

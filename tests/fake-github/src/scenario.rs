@@ -142,6 +142,13 @@ pub struct Step {
     pub name: String,
     #[serde(default)]
     pub conclusion: Option<String>,
+    /// The API's step number; by default the step's place in the list, from 1.
+    #[serde(default)]
+    pub number: Option<u32>,
+    #[serde(default)]
+    pub started_at: Option<String>,
+    #[serde(default)]
+    pub completed_at: Option<String>,
 }
 
 /// Where a job's log comes from.
