@@ -3,6 +3,7 @@
 //! inlined, opens from disk) and `data.json` (the same data, for scripts). Reads only; the
 //! client's conditional requests make a re-run nearly free.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -13,7 +14,8 @@ use crate::cli::DashboardArgs;
 use crate::config::Config;
 use crate::domain::{Conclusion, RepoName};
 use crate::github::{Client, RunFilter};
-use crate::report::dashboard::build::{build, DayReport, Inputs, RunSeen, TrackerSeen};
+use crate::report::dashboard::build::{build, since_of, DayReport, Inputs, RunSeen, TrackerSeen};
+use crate::report::dashboard::data::SinceWhen;
 use crate::report::dashboard::html;
 use crate::report::sections::failed_tests;
 
@@ -43,7 +45,7 @@ pub(crate) async fn run(args: &DashboardArgs, config: &Config) -> Result<i32> {
         .iter()
         .map(|w| (w.file.clone(), w.name.clone()))
         .collect();
-    let reports = day_reports(&client, config, bot_repo, &login, first, today).await?;
+    let (reports, since) = day_reports(&client, config, bot_repo, &login, first, today).await?;
     let runs = runs(&client, config, first).await?;
     let trackers = trackers(&client, config, &login).await;
     let generated_at = config.now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -57,6 +59,7 @@ pub(crate) async fn run(args: &DashboardArgs, config: &Config) -> Result<i32> {
         reports: &reports,
         runs: &runs,
         trackers: &trackers,
+        since: &since,
     });
     if let Err(e) = client.save_http_cache(&http_cache) {
         tracing::warn!("cannot save {}: {e}", http_cache.display());
@@ -81,7 +84,7 @@ async fn day_reports(
     login: &str,
     first: NaiveDate,
     today: NaiveDate,
-) -> Result<Vec<DayReport>> {
+) -> Result<(Vec<DayReport>, BTreeMap<u64, SinceWhen>)> {
     let files: Vec<String> = config
         .monitor
         .workflows
@@ -89,6 +92,8 @@ async fn day_reports(
         .map(|w| w.file.clone())
         .collect();
     let mut out = Vec::new();
+    let mut since = BTreeMap::new();
+    let target = config.github.target_repo.to_string();
     let mut day = first;
     while day <= today {
         let date = day.format("%Y-%m-%d").to_string();
@@ -110,6 +115,11 @@ async fn day_reports(
                 for (workflow, analyses) in &read.workflows {
                     if analyses.is_empty() {
                         continue;
+                    }
+                    for a in analyses {
+                        if let Some(range) = &a.since {
+                            since.insert(a.job_id.get(), since_of(range, &target));
+                        }
                     }
                     let heading = format!("## `{workflow}`");
                     let comment_url = read
@@ -140,7 +150,7 @@ async fn day_reports(
         }
         day = day.succ_opt().context("date out of range")?;
     }
-    Ok(out)
+    Ok((out, since))
 }
 
 /// Each monitored workflow's completed scheduled runs on the monitored branch since `first`.

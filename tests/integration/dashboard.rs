@@ -196,6 +196,22 @@ fn the_grid_streaks_and_todays_changes_come_from_what_the_bot_wrote() {
         .iter()
         .find(|(t, ..)| t.ends_with("test_stuck"))
         .expect("stuck is open");
+    let stuck_since = data
+        .clusters
+        .iter()
+        .flat_map(|c| c.failures.iter())
+        .find(|f| f.test.ends_with("test_stuck"))
+        .and_then(|f| f.since.clone())
+        .expect("the range the monitor saved with the job");
+    assert_eq!(
+        (
+            stuck_since.since.as_str(),
+            stuck_since.compare_url.as_deref()
+        ),
+        ("2026-11-20", None),
+        "no green run in the history: {stuck_since:?}"
+    );
+    assert!(page.contains("failing in all "), "the page says since when");
     assert_eq!(stuck.1, 4, "every scan day 20, 22, 23, 24 failed: {open:?}");
     let wobbly = open
         .iter()

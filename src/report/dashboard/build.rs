@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
-use super::data::{Cell, CellState, Cluster, Dashboard, OpenFailure, WorkflowRow, SCHEMA_VERSION};
+use super::data::{
+    Cell, CellState, Cluster, Dashboard, OpenFailure, SinceWhen, WorkflowRow, SCHEMA_VERSION,
+};
 use crate::domain::Day;
 use crate::report::tracker_history::{flakiness, scan_days, streak};
 use crate::report::tracker_state::{StoredEntry, TrackerEntry, TrackerState};
@@ -52,6 +54,9 @@ pub struct Inputs<'a> {
     pub reports: &'a [DayReport],
     pub runs: &'a [RunSeen],
     pub trackers: &'a [TrackerSeen],
+    /// The ranges the monitor saved, by job id: an open failure whose tracker names that job
+    /// shows where it started.
+    pub since: &'a BTreeMap<u64, SinceWhen>,
 }
 
 /// The dashboard of `inputs`.
@@ -73,9 +78,25 @@ pub fn build(inputs: &Inputs<'_>) -> Dashboard {
         target_repo: inputs.target_repo.to_string(),
         days,
         workflows,
-        clusters: clusters(inputs.trackers, today),
+        clusters: clusters(inputs.trackers, today, inputs.since),
         new_today: changed_today(inputs.trackers, today, Change::New),
         fixed_today: changed_today(inputs.trackers, today, Change::Fixed),
+    }
+}
+
+/// The dashboard's view of a range the monitor saved with a job.
+pub fn since_of(range: &crate::report::since::SinceRange, target_repo: &str) -> SinceWhen {
+    let red = range.first_red.sha.to_string();
+    let green = range.last_green.as_ref().map(|g| g.sha.to_string());
+    SinceWhen {
+        compare_url: green
+            .as_ref()
+            .map(|g| format!("https://github.com/{target_repo}/compare/{g}...{red}")),
+        first_red_sha: red,
+        last_green_sha: green,
+        commits: range.commits,
+        failing_runs: range.failing_runs,
+        since: range.since.clone(),
     }
 }
 
@@ -135,7 +156,11 @@ fn test_id(e: &TrackerEntry) -> String {
 
 /// Entries failing on their tracker's latest scan day, grouped by cluster name across
 /// workflows; the largest clusters first.
-fn clusters(trackers: &[TrackerSeen], today: Day) -> Vec<Cluster> {
+fn clusters(
+    trackers: &[TrackerSeen],
+    today: Day,
+    since: &BTreeMap<u64, SinceWhen>,
+) -> Vec<Cluster> {
     let mut by_name: BTreeMap<String, Vec<OpenFailure>> = BTreeMap::new();
     for t in trackers {
         let scans = scan_days(&t.state, today);
@@ -169,7 +194,7 @@ fn clusters(trackers: &[TrackerSeen], today: Day) -> Vec<Cluster> {
                 flakiness: flakiness(e, &scans),
                 tracker_url: t.issue_url.clone(),
                 log_url: Some(e.job_url.clone()).filter(|u| !u.is_empty()),
-                since: None,
+                since: e.job_id().and_then(|id| since.get(&id.get()).cloned()),
             });
         }
     }
@@ -282,8 +307,11 @@ mod tests {
             reports,
             runs,
             trackers,
+            since: &NO_RANGES,
         }
     }
+
+    static NO_RANGES: BTreeMap<u64, SinceWhen> = BTreeMap::new();
 
     #[test]
     fn cells_are_red_from_reports_green_from_passing_runs_and_grey_without_a_run() {

@@ -90,12 +90,20 @@ pub struct OpenFailure {
     pub since: Option<SinceWhen>,
 }
 
-/// The commits between the last green and the first red run.
+/// Where a failure started, from the range the monitor saved with its job (issue #16).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SinceWhen {
-    pub last_green_sha: String,
+    /// The first run of the failing streak's commit.
     pub first_red_sha: String,
-    pub compare_url: String,
+    /// The last run that passed before it; `None` when none was in the history read.
+    pub last_green_sha: Option<String>,
+    /// Commits between them.
+    pub commits: Option<u64>,
+    /// Runs failing in a row, since `since` (`YYYY-MM-DD`).
+    pub failing_runs: u32,
+    pub since: String,
+    /// GitHub's compare page of the two commits, when both are known.
+    pub compare_url: Option<String>,
 }
 
 #[cfg(test)]

@@ -160,6 +160,27 @@ fn trend(d: &Dashboard) -> String {
     out
 }
 
+/// Where the failure started: the compare link with its commit count, or how long it has
+/// failed when no green run was in the history read.
+fn since_cell(since: Option<&super::data::SinceWhen>) -> String {
+    let Some(s) = since else {
+        return "—".into();
+    };
+    match s.compare_url.as_deref().and_then(href) {
+        Some(url) => {
+            let commits = s
+                .commits
+                .map_or(String::new(), |n| format!("{n} commits, "));
+            format!("<a href=\"{url}\">{commits}since {}</a>", text(&s.since))
+        }
+        None => format!(
+            "failing in all {} runs since {}",
+            s.failing_runs,
+            text(&s.since)
+        ),
+    }
+}
+
 fn failures(d: &Dashboard) -> String {
     let open: usize = d.clusters.iter().map(|c| c.failures.len()).sum();
     let mut out = format!(
@@ -168,11 +189,7 @@ fn failures(d: &Dashboard) -> String {
     for c in &d.clusters {
         for f in &c.failures {
             let day = |x: Option<chrono::NaiveDate>| x.map_or("—".to_string(), |d| d.to_string());
-            let since = f
-                .since
-                .as_ref()
-                .and_then(|s| href(&s.compare_url))
-                .map_or("—".into(), |u| format!("<a href=\"{u}\">range</a>"));
+            let since = since_cell(f.since.as_ref());
             let mut links = Vec::new();
             if let Some(u) = href(&f.tracker_url) {
                 links.push(format!("<a href=\"{u}\">tracker</a>"));
@@ -337,5 +354,28 @@ mod tests {
         assert!(page.len() < 300 * 1024, "{} bytes", page.len());
         assert_eq!(page.matches("class=\"cell ").count(), 210);
         assert_eq!(page.matches("class=\"row failure\"").count(), 200);
+    }
+
+    #[test]
+    fn since_when_is_a_compare_link_with_its_commits_or_how_long_it_failed() {
+        use crate::report::dashboard::data::SinceWhen;
+        let mut s = SinceWhen {
+            first_red_sha: "bbb".into(),
+            last_green_sha: Some("aaa".into()),
+            commits: Some(3),
+            failing_runs: 2,
+            since: "2026-11-20".into(),
+            compare_url: Some("https://github.com/o/r/compare/aaa...bbb".into()),
+        };
+        assert_eq!(
+            since_cell(Some(&s)),
+            "<a href=\"https://github.com/o/r/compare/aaa...bbb\">3 commits, since 2026-11-20</a>"
+        );
+        s.compare_url = None;
+        assert_eq!(
+            since_cell(Some(&s)),
+            "failing in all 2 runs since 2026-11-20"
+        );
+        assert_eq!(since_cell(None), "—");
     }
 }
