@@ -200,24 +200,15 @@ impl Backend for ApiAnalyst {
         request: PrCorrelationRequest<'a>,
     ) -> Answer<'a, Produced<Vec<Correlation>>> {
         Box::pin(async move {
-            let values = super::correlation_prompt::values(&request);
-            let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let prompt = self
-                .templates
-                .fill(super::correlation_prompt::TEMPLATE, &pairs)
-                .map_err(AnalysisError::Failed)?;
             let answer = self
-                .client
-                .complete(&MessageRequest {
-                    system: None,
-                    user: prompt,
-                    max_tokens: CORRELATION_MAX_TOKENS,
-                    thinking: false,
-                })
-                .await
-                .map_err(|e| AnalysisError::Failed(e.into()))?;
+                .ask_template(
+                    super::correlation_prompt::TEMPLATE,
+                    &super::correlation_prompt::values(&request),
+                    CORRELATION_MAX_TOKENS,
+                )
+                .await?;
             let entries =
-                super::correlation_prompt::parse(&answer.text, request.jobs).ok_or_else(|| {
+                super::correlation_prompt::parse(&answer, request.jobs).ok_or_else(|| {
                     AnalysisError::Failed(anyhow::anyhow!(
                         "the model's correlation answer holds no JSON array"
                     ))
@@ -297,29 +288,41 @@ fn review_values(request: &PrReviewRequest<'_>) -> Vec<(&'static str, String)> {
 }
 
 impl ApiAnalyst {
-    /// One review call with the guide's `pr-review-api` template; an empty answer is a failure,
-    /// so the chain falls back.
-    async fn review(
+    /// One Messages call with a template of the guide filled with `values`: the answer's text.
+    async fn ask_template(
         &self,
-        request: PrReviewRequest<'_>,
-    ) -> Result<Produced<String>, AnalysisError> {
-        let values = review_values(&request);
+        template: &str,
+        values: &[(&'static str, String)],
+        max_tokens: u32,
+    ) -> Result<String, AnalysisError> {
         let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let prompt = self
             .templates
-            .fill("pr-review-api", &pairs)
+            .fill(template, &pairs)
             .map_err(AnalysisError::Failed)?;
         let answer = self
             .client
             .complete(&MessageRequest {
                 system: None,
                 user: prompt,
-                max_tokens: REVIEW_MAX_TOKENS,
+                max_tokens,
                 thinking: false,
             })
             .await
             .map_err(|e| AnalysisError::Failed(e.into()))?;
-        let text = answer.text.trim();
+        Ok(answer.text)
+    }
+
+    /// One review call with the guide's `pr-review-api` template; an empty answer is a failure,
+    /// so the chain falls back.
+    async fn review(
+        &self,
+        request: PrReviewRequest<'_>,
+    ) -> Result<Produced<String>, AnalysisError> {
+        let answer = self
+            .ask_template("pr-review-api", &review_values(&request), REVIEW_MAX_TOKENS)
+            .await?;
+        let text = answer.trim();
         if text.is_empty() {
             return Err(AnalysisError::Failed(anyhow::anyhow!(
                 "the model returned no review"
@@ -334,23 +337,14 @@ impl ApiAnalyst {
         &self,
         request: DailySummaryRequest<'_>,
     ) -> Result<Produced<String>, AnalysisError> {
-        let values = super::summary_prompt::api_values(&request);
-        let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let prompt = self
-            .templates
-            .fill(super::summary_prompt::TEMPLATE, &pairs)
-            .map_err(AnalysisError::Failed)?;
         let answer = self
-            .client
-            .complete(&MessageRequest {
-                system: None,
-                user: prompt,
-                max_tokens: request.limits.max_tokens,
-                thinking: false,
-            })
-            .await
-            .map_err(|e| AnalysisError::Failed(e.into()))?;
-        let text = crate::report::summary_output::accept(&answer.text)
+            .ask_template(
+                super::summary_prompt::TEMPLATE,
+                &super::summary_prompt::api_values(&request),
+                request.limits.max_tokens,
+            )
+            .await?;
+        let text = crate::report::summary_output::accept(&answer)
             .map_err(|why| AnalysisError::Failed(anyhow::anyhow!("API summary refused: {why}")))?;
         Ok(Produced::by(PRODUCER, text))
     }

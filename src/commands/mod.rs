@@ -21,6 +21,7 @@ mod log_input;
 pub mod monitor;
 mod pr_comment;
 mod pr_coverage;
+mod pull;
 mod review_pr;
 mod watch;
 

@@ -6,7 +6,7 @@
 
 use anyhow::{Context, Result};
 
-use super::{backends, github_client, require_token, UsageError, EXIT_OK};
+use super::{backends, github_client, require_token, EXIT_OK};
 use crate::analysis::{agent, api_job, Backend, PrReviewRequest, PullRequestFacts};
 use crate::cli::{Format, ReviewPrArgs};
 use crate::config::Config;
@@ -44,23 +44,12 @@ struct Outcome {
 
 /// Runs the command: exit 0 once the review is posted or printed.
 pub(crate) async fn run(args: &ReviewPrArgs, config: &Config, format: Format) -> Result<i32> {
-    if args.pr_number == 0 {
-        return Err(UsageError("the PR number must be a positive integer".into()).into());
-    }
+    let number = super::pull::number(args.pr_number)?;
     require_token(config)?;
     let analyst = backends::analyst_for(config).await?;
     let client = github_client(config)?;
     let repo = &config.github.target_repo;
-    let number = IssueNumber::new(args.pr_number);
-    let pr = client
-        .pull_request(repo, number)
-        .await
-        .with_context(|| format!("cannot read PR #{number} of {repo}"))?;
-    let sha: CommitSha = pr
-        .head
-        .sha
-        .parse()
-        .map_err(|_| anyhow::anyhow!("PR #{number} has no head commit"))?;
+    let (pr, sha) = super::pull::read(&client, repo, number).await?;
     let files = client
         .pull_request_files(repo, number)
         .await

@@ -10,7 +10,7 @@ mod base;
 mod post;
 mod why;
 
-use super::{github_client, require_token, UsageError, EXIT_OK};
+use super::{github_client, require_token, EXIT_OK};
 use crate::analysis::{signature_keys, stream_job_log, JobRequest};
 use crate::cli::{CiStatusArgs, Format};
 use crate::config::Config;
@@ -41,22 +41,11 @@ struct Outcome {
 
 /// Runs the command: exit 0 once the report is posted or printed, whatever the PR's CI says.
 pub(crate) async fn run(args: &CiStatusArgs, config: &Config, format: Format) -> Result<i32> {
-    if args.pr_number == 0 {
-        return Err(UsageError("the PR number must be a positive integer".into()).into());
-    }
+    let number = super::pull::number(args.pr_number)?;
     require_token(config)?;
     let client = github_client(config)?;
     let repo = &config.github.target_repo;
-    let number = IssueNumber::new(args.pr_number);
-    let pr = client
-        .pull_request(repo, number)
-        .await
-        .with_context(|| format!("cannot read PR #{number} of {repo}"))?;
-    let sha: CommitSha = pr
-        .head
-        .sha
-        .parse()
-        .map_err(|_| anyhow::anyhow!("PR #{number} has no head commit"))?;
+    let (pr, sha) = super::pull::read(&client, repo, number).await?;
     let runs = client
         .runs_for_sha(repo, &sha)
         .await

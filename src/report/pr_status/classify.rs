@@ -178,32 +178,11 @@ fn short(sha: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::JobId;
     use chrono::TimeZone;
 
-    fn key(n: u64) -> SignatureKey {
-        SignatureKey::of(&format!(
-            "v2:failed:registered/t{n}.py::test_x:AssertionError"
-        ))
-        .unwrap()
-    }
+    use crate::report::pr_status::test_key as key;
 
-    fn job(id: u64, category: Category) -> FailedJob {
-        FailedJob {
-            workflow: "pr-test-amd.yml".into(),
-            amd: true,
-            job_id: JobId::new(id),
-            job_name: format!("stage-b-test-{id}"),
-            job_url: format!("https://github.com/o/r/actions/runs/1/job/{id}"),
-            run_url: "https://github.com/o/r/actions/runs/1".into(),
-            category: Some(category),
-            reason: "rule matched".into(),
-            failed_tests: vec![format!("registered/t{id}.py::test_x")],
-            flaky_tests: vec![],
-            first_error: Some("AssertionError: 1 != 2".into()),
-            signatures: vec![key(id)],
-        }
-    }
+    use crate::report::pr_status::test_job as job;
 
     /// Job `n`'s failure (or pass) on the base branch, `hour` hours into the window.
     fn base(n: u64, hour: u32, failed: bool, after_merge_base: bool) -> BaseOutcome {

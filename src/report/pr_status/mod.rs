@@ -60,3 +60,31 @@ pub struct Classified {
     /// evidence; it never changes the class.
     pub why: Option<String>,
 }
+
+/// A failed job for the tests of this module's parts.
+#[cfg(test)]
+pub(crate) fn test_job(id: u64, category: Category) -> FailedJob {
+    FailedJob {
+        workflow: "pr-test-amd.yml".into(),
+        amd: true,
+        job_id: JobId::new(id),
+        job_name: format!("stage-b-test-{id}"),
+        job_url: format!("https://github.com/o/r/actions/runs/1/job/{id}"),
+        run_url: "https://github.com/o/r/actions/runs/1".into(),
+        category: Some(category),
+        reason: "rule matched".into(),
+        failed_tests: vec![format!("registered/t{id}.py::test_x")],
+        flaky_tests: vec![],
+        first_error: Some("AssertionError: 1 != 2".into()),
+        signatures: vec![test_key(id)],
+    }
+}
+
+/// The signature key of [`test_job`]`(id)`'s failure.
+#[cfg(test)]
+pub(crate) fn test_key(id: u64) -> SignatureKey {
+    SignatureKey::of(&format!(
+        "v2:failed:registered/t{id}.py::test_x:AssertionError"
+    ))
+    .unwrap()
+}

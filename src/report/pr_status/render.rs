@@ -288,26 +288,11 @@ fn fit(body: String, pr_url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{JobId, SignatureKey};
-    use crate::logs::Category;
-    use crate::report::pr_status::{classify, FailedJob};
 
-    fn job(id: u64, category: Category) -> FailedJob {
-        FailedJob {
-            workflow: "pr-test-amd.yml".into(),
-            amd: true,
-            job_id: JobId::new(id),
-            job_name: format!("stage-b-test-{id}"),
-            job_url: format!("https://github.com/o/r/actions/runs/1/job/{id}"),
-            run_url: "https://github.com/o/r/actions/runs/1".into(),
-            category: Some(category),
-            reason: "rule matched".into(),
-            failed_tests: vec![format!("registered/t{id}.py::test_x")],
-            flaky_tests: vec![],
-            first_error: Some("AssertionError: 1 != 2".into()),
-            signatures: vec![SignatureKey::of(&format!("v2:x:t{id}")).unwrap()],
-        }
-    }
+    use crate::logs::Category;
+    use crate::report::pr_status::classify;
+
+    use crate::report::pr_status::test_job as job;
 
     fn facts<'a>(pending: &'a Pending, banner: &'a str) -> StatusFacts<'a> {
         StatusFacts {
