@@ -91,64 +91,53 @@ async fn day_reports(
         .iter()
         .map(|w| w.file.clone())
         .collect();
+    let days = crate::daily_issue::reports::read_window(
+        client,
+        bot_repo,
+        &config.monitor.daily_label,
+        login,
+        &files,
+        (first, today),
+    )
+    .await?;
+    let target = config.github.target_repo.to_string();
     let mut out = Vec::new();
     let mut since = BTreeMap::new();
-    let target = config.github.target_repo.to_string();
-    let mut day = first;
-    while day <= today {
-        let date = day.format("%Y-%m-%d").to_string();
-        let found =
-            crate::daily_issue::find_past(client, bot_repo, &config.monitor.daily_label, &date)
-                .await
-                .with_context(|| format!("cannot find the daily issue of {date}"))?;
-        match found {
-            None => eprintln!("{date}: no daily issue"),
-            Some(issue) => {
-                let read =
-                    crate::daily_issue::reports::read(client, bot_repo, issue, login, &files)
-                        .await?;
-                eprintln!(
-                    "{date}: daily issue #{}, {} analyses",
-                    read.issue.number,
-                    read.total()
-                );
-                for (workflow, analyses) in &read.workflows {
-                    if analyses.is_empty() {
-                        continue;
-                    }
-                    for a in analyses {
-                        if let Some(range) = &a.since {
-                            since.insert(a.job_id.get(), since_of(range, &target));
-                        }
-                    }
-                    let heading = format!("## `{workflow}`");
-                    let comment_url = read
-                        .comments
-                        .iter()
-                        .find(|c| {
-                            c.author().eq_ignore_ascii_case(login) && c.body.contains(&heading)
-                        })
-                        .map_or_else(|| read.issue.html_url.clone(), |c| c.html_url.clone());
-                    let failing_tests = analyses
-                        .iter()
-                        .map(|a| {
-                            failed_tests(&a.analysis)
-                                .len()
-                                .max(a.signatures.len())
-                                .max(1)
-                        })
-                        .sum();
-                    out.push(DayReport {
-                        day,
-                        workflow: workflow.clone(),
-                        comment_url,
-                        failing_jobs: analyses.len(),
-                        failing_tests,
-                    });
+    for (day, read) in days {
+        let Some(read) = read else {
+            eprintln!("{day}: no daily issue");
+            continue;
+        };
+        eprintln!(
+            "{day}: daily issue #{}, {} analyses",
+            read.issue.number,
+            read.total()
+        );
+        for (workflow, analyses) in read.workflows.iter().filter(|(_, a)| !a.is_empty()) {
+            for a in analyses {
+                if let Some(range) = &a.since {
+                    since.insert(a.job_id.get(), since_of(range, &target));
                 }
             }
+            let failing_tests = analyses
+                .iter()
+                .map(|a| {
+                    failed_tests(&a.analysis)
+                        .len()
+                        .max(a.signatures.len())
+                        .max(1)
+                })
+                .sum();
+            out.push(DayReport {
+                day,
+                workflow: workflow.clone(),
+                comment_url: read
+                    .report_url(workflow, login)
+                    .unwrap_or_else(|| read.issue.html_url.clone()),
+                failing_jobs: analyses.len(),
+                failing_tests,
+            });
         }
-        day = day.succ_opt().context("date out of range")?;
     }
     Ok((out, since))
 }

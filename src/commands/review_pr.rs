@@ -240,15 +240,7 @@ async fn publish(
     number: IssueNumber,
     review: &Review<'_>,
 ) -> Result<(String, String, bool)> {
-    let login = client
-        .authenticated_user()
-        .await
-        .context("cannot tell which user the token is")?
-        .login;
-    let comments = client
-        .comments(repo, number)
-        .await
-        .with_context(|| format!("cannot list the comments of PR #{number}"))?;
+    let (login, comments) = super::pr_comment::login_and_comments(client, repo, number).await?;
     let own = super::pr_comment::own_comment(&comments, &login, review::is_review);
     let Some(own) = own else {
         let body = review::render(review, None);

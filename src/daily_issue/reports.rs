@@ -4,6 +4,7 @@
 //! a table inside an analysis) never becomes a job record.
 
 use anyhow::{Context, Result};
+use chrono::NaiveDate;
 
 use crate::domain::RepoName;
 use crate::github::models::{Comment, Issue};
@@ -27,6 +28,42 @@ impl DayReports {
     pub fn total(&self) -> usize {
         self.workflows.iter().map(|(_, a)| a.len()).sum()
     }
+
+    /// The page of `workflow`'s report (part 1 of the series `login` continues), found the
+    /// way the monitor finds it; `None` without one.
+    pub fn report_url(&self, workflow: &str, login: &str) -> Option<String> {
+        let main = located::locate(&own_comments(&self.comments, login), workflow).main?;
+        self.comments
+            .iter()
+            .find(|c| c.id == main.id)
+            .map(|c| c.html_url.clone())
+    }
+}
+
+/// Every day from `first` to `last` (oldest first) with its reports, or `None` for a day
+/// without an issue: for the readers of a window of days (`ci-status`'s base-branch evidence,
+/// the dashboard).
+pub async fn read_window(
+    client: &Client,
+    bot_repo: &RepoName,
+    label: &str,
+    login: &str,
+    workflows: &[String],
+    (first, last): (NaiveDate, NaiveDate),
+) -> Result<Vec<(NaiveDate, Option<DayReports>)>> {
+    let mut out = Vec::new();
+    for day in first.iter_days().take_while(|d| *d <= last) {
+        let date = day.format("%Y-%m-%d").to_string();
+        let found = super::find_past(client, bot_repo, label, &date)
+            .await
+            .with_context(|| format!("cannot find the daily issue of {date}"))?;
+        let reports = match found {
+            Some(issue) => Some(read(client, bot_repo, issue, login, workflows).await?),
+            None => None,
+        };
+        out.push((day, reports));
+    }
+    Ok(out)
 }
 
 /// The comments `login` wrote, as the pure readers take them.

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::config::Config;
@@ -130,24 +130,26 @@ async fn daily_failures(
         .iter()
         .map(|w| w.file.clone())
         .collect();
+    let window = (since.date_naive(), config.now().date_naive());
+    let days = crate::daily_issue::reports::read_window(
+        client,
+        bot_repo,
+        &config.monitor.daily_label,
+        &login,
+        &workflows,
+        window,
+    )
+    .await?;
     let mut out = Vec::new();
-    let mut day = config.now().date_naive();
-    while day >= since.date_naive() {
-        let date = day.format("%Y-%m-%d").to_string();
-        let found =
-            crate::daily_issue::find_past(client, bot_repo, &config.monitor.daily_label, &date)
-                .await
-                .with_context(|| format!("cannot find the daily issue of {date}"))?;
-        if let Some(issue) = found {
-            let url = issue.html_url.clone();
-            let read =
-                crate::daily_issue::reports::read(client, bot_repo, issue, &login, &workflows)
-                    .await?;
-            for (workflow, analyses) in &read.workflows {
-                out.extend(analyses.iter().map(|a| failure(workflow, a, &url, day)));
-            }
+    for (day, read) in days {
+        let Some(read) = read else { continue };
+        for (workflow, analyses) in &read.workflows {
+            out.extend(
+                analyses
+                    .iter()
+                    .map(|a| failure(workflow, a, &read.issue.html_url, day)),
+            );
         }
-        day = day.pred_opt().context("date out of range")?;
     }
     Ok(Ok(out))
 }

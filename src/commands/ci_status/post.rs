@@ -17,15 +17,8 @@ pub(super) async fn publish(
     body: &str,
     requester: Option<&str>,
 ) -> Result<String> {
-    let login = client
-        .authenticated_user()
-        .await
-        .context("cannot tell which user the token is")?
-        .login;
-    let comments = client
-        .comments(repo, number)
-        .await
-        .with_context(|| format!("cannot list the comments of PR #{number}"))?;
+    let (login, comments) =
+        super::super::pr_comment::login_and_comments(client, repo, number).await?;
     let Some(own) = status_comment(&comments, &login) else {
         let created = client
             .create_comment(repo, number, body)
